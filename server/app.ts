@@ -1,0 +1,160 @@
+// createApp(deps): the Express app, its middleware in the order a request meets it. It takes its
+// stores as arguments and never listens (server/index.ts does), so tests build it on a temp dir.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type session from 'express-session';
+import type { KeyObject } from 'node:crypto';
+import type { CookiePolicy } from './cookies.js';
+import { HttpError } from './errors.js';
+import { createJwtRouter } from './jwt/routes.js';
+import { CapturedCookies } from './lab/replay.js';
+import { createLabRouter } from './lab/routes.js';
+import type { LabSettingsStore } from './lab/settings.js';
+import { identifyViewer } from './lab/viewer.js';
+import type { LoginLimits } from './login.js';
+import { isCrossOrigin } from './origin.js';
+import type { Flow } from './protocol.js';
+import { createSessionRouter } from './session/routes.js';
+import { traceRequests, type TraceSink } from './trace/tracer.js';
+import type { UserRepository } from './users.js';
+
+export interface AppDeps {
+  policy: CookiePolicy;
+  /** Counted stores (see trace/counted.ts): every call is a lookup on the request's trace. */
+  sessionStore: session.Store;
+  users: UserRepository;
+  sessionSecret: string;
+  jwtKey: KeyObject;
+  settings: LabSettingsStore;
+  sink: TraceSink | null;
+  storeKind: string;
+  publicOrigin: string | null;
+  clientDir?: string;
+  loginLimits?: LoginLimits;
+  worker?: number;
+  isProduction?: boolean;
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  const captured = new CapturedCookies();
+  const trace = (flow: Flow) =>
+    traceRequests({ flow, sink: deps.sink, settingsFor: (id) => deps.settings.get(id), worker: deps.worker });
+
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(securityHeaders);
+  app.use(identifyViewer(deps.policy));
+
+  // The API: same-origin writes only, JSON bodies only.
+  app.use('/api', refuseCrossSiteWrites(deps.publicOrigin), requireJsonBody, express.json({ limit: '8kb', strict: true }));
+
+  // GET /api/health — liveness, no auth: the benchmark's baseline.
+  app.get('/api/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/api/lab', createLabRouter({ settings: deps.settings, captured, policy: deps.policy, store: deps.storeKind }));
+  app.use(
+    '/api/session',
+    trace('session'),
+    createSessionRouter({
+      store: deps.sessionStore,
+      users: deps.users,
+      secret: deps.sessionSecret,
+      policy: deps.policy,
+      captured,
+      loginLimits: deps.loginLimits,
+    }),
+  );
+  app.use(
+    '/api/jwt',
+    trace('jwt'),
+    createJwtRouter({ users: deps.users, key: deps.jwtKey, policy: deps.policy, captured, loginLimits: deps.loginLimits }),
+  );
+  app.use('/api', (_req, _res) => {
+    throw new HttpError(404, 'There is no API route at this address.');
+  });
+
+  // The dashboard (built by `npm run build` into dist/client).
+  const clientDir = deps.clientDir ?? join(process.cwd(), 'dist', 'client');
+  if (existsSync(join(clientDir, 'index.html'))) {
+    app.use(express.static(clientDir, { index: 'index.html' }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('The lab API is running. The dashboard is not built yet: run `npm run build` (npm start does it).\n');
+    });
+  }
+  app.use((_req: Request, _res: Response) => {
+    throw new HttpError(404, 'There is nothing at this address.');
+  });
+
+  app.use(errorHandler(deps.isProduction ?? false));
+  return app;
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  next();
+}
+
+// A form or fetch from another site rides on the browser's cookies (CSRF): refuse any unsafe
+// method whose Origin or Sec-Fetch-Site says it was not sent by this origin's own pages.
+function refuseCrossSiteWrites(publicOrigin: string | null) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (UNSAFE_METHODS.has(req.method) && isCrossOrigin(req, publicOrigin)) {
+      throw new HttpError(403, 'This request came from another site, so it is refused (cross-site request forgery check).');
+    }
+    next();
+  };
+}
+
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    throw new HttpError(415, 'Send the body as JSON, with Content-Type: application/json.');
+  }
+  next();
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+const BODY_ERRORS: Record<string, [number, string]> = {
+  'entity.too.large': [413, 'The request body is too large; the API takes at most 8 KB.'],
+  'entity.parse.failed': [400, 'The request body is not valid JSON.'],
+  'encoding.unsupported': [415, 'The request body uses a content encoding this server does not accept.'],
+  'charset.unsupported': [415, 'The request body uses a charset this server does not accept; send UTF-8.'],
+  'request.aborted': [400, 'The request body was cut off before it ended.'],
+  'request.size.invalid': [400, 'The request body is not as long as its Content-Length says.'],
+};
+
+// The one place errors become responses: a status and one sentence, never a stack trace.
+function errorHandler(isProduction: boolean) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    let status = 500;
+    let message = 'Something went wrong on the server; it has been logged.';
+    if (err instanceof HttpError) {
+      status = err.status;
+      message = err.message;
+      for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+      if (status >= 500) console.warn(`${req.method} ${req.originalUrl}: ${message}`, isProduction ? '' : (err.cause ?? ''));
+    } else {
+      const known = BODY_ERRORS[(err as BodyParserError)?.type ?? ''];
+      const clientStatus = (err as BodyParserError)?.status;
+      if (known) [status, message] = known;
+      else if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) {
+        status = clientStatus;
+        message = 'The request could not be understood.';
+      } else console.error(`${req.method} ${req.originalUrl} failed:`, err);
+    }
+    res.status(status).json({ error: message });
+  };
+}

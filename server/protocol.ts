@@ -1,0 +1,61 @@
+// Wire types shared by the server and the dashboard (the client imports them with `import type`).
+// This file holds types only, so importing it never pulls server code into the browser bundle.
+
+export type Flow = 'session' | 'jwt';
+
+export type LookupKind = 'sessionStore' | 'userDb' | 'denylist';
+
+/** One call really made to a store: which store, which operation, and whether it wrote. */
+export interface Lookup {
+  kind: LookupKind;
+  op: string; // get | set | touch | destroy | findById | findByUsername | has | add | …
+  write: boolean;
+}
+
+export interface TraceStep {
+  requestId: string;
+  flow: Flow;
+  seq: number;
+  name: string; // stable id from the step registry (server/trace/steps.ts), e.g. 'jwt.verify'
+  label: string; // one line for people
+  atMs: number; // since the request began
+  durationMs: number;
+  lookup?: Lookup; // present when this step touched a store
+  detail?: Record<string, string | number | boolean | null>;
+  doc: string; // e.g. 'docs/session-flow.md#read-the-session'
+  source: string; // e.g. 'server/session/strategy.ts'
+}
+
+export type LookupCounts = Record<LookupKind, { reads: number; writes: number }>;
+
+export interface TraceEnd {
+  requestId: string;
+  flow: Flow;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  lookups: LookupCounts;
+  worker?: number; // which process answered (scaling out)
+}
+
+/** A viewer's lab settings (GET/PUT /api/lab). New switches are added here and in server/lab/settings.ts. */
+export interface LabSettings {
+  latencyMs: number; // simulated round-trip added to every store call
+  deserialize: 'session' | 'database'; // session flow: trust the session's copy of the user, or reload it by id
+}
+
+/** `{user}` in API answers: never a password hash. */
+export interface PublicUser {
+  id: number;
+  username: string;
+  role: 'user' | 'admin';
+}
+
+export interface ServerToClientEvents {
+  'trace:step': (step: TraceStep) => void;
+  'trace:end': (end: TraceEnd) => void;
+}
+
+// The dashboard sends nothing over the socket: its room comes from its handshake cookie.
+export type ClientToServerEvents = Record<string, never>;

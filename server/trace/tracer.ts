@@ -1,0 +1,156 @@
+// The tracer: one Trace per /api/session or /api/jwt request, reachable from anywhere in that
+// request's async work through AsyncLocalStorage, so stores and strategies can record steps
+// without being handed the request.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Flow, LabSettings, Lookup, LookupCounts, TraceEnd, TraceStep } from '../protocol.js';
+import { STEPS, stepDoc, type StepName } from './steps.js';
+
+/** Where a trace's events go: the broadcaster sends them to the viewer's room. */
+export interface TraceSink {
+  step(viewerId: string, step: TraceStep): void;
+  end(viewerId: string, end: TraceEnd): void;
+}
+
+type Detail = TraceStep['detail'];
+
+const storage = new AsyncLocalStorage<Trace>();
+
+/** The trace of the request whose async work is running now, if any. */
+export function currentTrace(): Trace | undefined {
+  return storage.getStore();
+}
+
+export function emptyLookupCounts(): LookupCounts {
+  return {
+    sessionStore: { reads: 0, writes: 0 },
+    userDb: { reads: 0, writes: 0 },
+    denylist: { reads: 0, writes: 0 },
+  };
+}
+
+export class Trace {
+  readonly requestId = randomUUID();
+  readonly steps: TraceStep[] = [];
+  readonly lookups = emptyLookupCounts();
+  private readonly startedAt = performance.now();
+  private seq = 0;
+  // Time spent in steps recorded inside a `measure` that is still running, so an outer step
+  // reports only its own work and the steps' durations add up to the request's.
+  private readonly nested: number[] = [];
+
+  constructor(
+    readonly flow: Flow,
+    readonly viewerId: string | null,
+    readonly settings: LabSettings,
+    private readonly sink: TraceSink | null,
+  ) {}
+
+  /** Milliseconds since the request began (high-resolution clock). */
+  now(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  /** Records a step that began at `startMs` (from `now()`) and ends now. */
+  record(name: StepName, startMs: number, detail?: Detail, lookup?: Lookup, nestedMs = 0): TraceStep {
+    const durationMs = Math.max(0, this.now() - startMs - nestedMs);
+    const step: TraceStep = {
+      requestId: this.requestId,
+      flow: this.flow,
+      seq: this.seq++,
+      name,
+      label: STEPS[name].label,
+      atMs: startMs,
+      durationMs,
+      doc: stepDoc(name, this.flow),
+      source: STEPS[name].source,
+    };
+    if (lookup) {
+      step.lookup = lookup;
+      const counts = this.lookups[lookup.kind];
+      if (lookup.write) counts.writes++;
+      else counts.reads++;
+    }
+    if (detail) step.detail = detail;
+    this.steps.push(step);
+    if (this.nested.length > 0) this.nested[this.nested.length - 1] += durationMs;
+    if (this.viewerId && this.sink) this.sink.step(this.viewerId, step);
+    return step;
+  }
+
+  /**
+   * Runs `work` as one step. Steps recorded while it runs (store calls, say) are subtracted from
+   * its duration, so it reports only its own work.
+   */
+  async measure<T>(name: StepName, work: () => Promise<T>, detail?: (result: T) => Detail): Promise<T> {
+    const startMs = this.now();
+    this.nested.push(0);
+    let result: T | undefined;
+    let failed = true;
+    try {
+      result = await work();
+      failed = false;
+      return result;
+    } finally {
+      const nestedMs = this.nested.pop() ?? 0;
+      const shown = failed ? { failed: true } : detail?.(result as T);
+      this.record(name, startMs, shown, undefined, nestedMs);
+    }
+  }
+
+  finish(method: string, path: string, status: number, worker?: number): TraceEnd {
+    const end: TraceEnd = {
+      requestId: this.requestId,
+      flow: this.flow,
+      method,
+      path,
+      status,
+      durationMs: this.now(),
+      lookups: this.lookups,
+    };
+    if (worker !== undefined) end.worker = worker;
+    if (this.viewerId && this.sink) this.sink.end(this.viewerId, end);
+    return end;
+  }
+}
+
+export interface TracerOptions {
+  flow: Flow;
+  sink: TraceSink | null;
+  settingsFor: (viewerId: string | null) => LabSettings;
+  worker?: number;
+}
+
+/**
+ * Starts a trace for each request of one flow: sends its id as X-Request-Id, the steps finished
+ * before the headers as Server-Timing, and the trace's end when the response has finished.
+ */
+export function traceRequests({ flow, sink, settingsFor, worker }: TracerOptions): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const trace = new Trace(flow, req.viewerId, settingsFor(req.viewerId), sink);
+    res.setHeader('X-Request-Id', trace.requestId);
+    hookHeaders(res, trace);
+    res.once('finish', () => trace.finish(req.method, req.originalUrl.split('?')[0] ?? '', res.statusCode, worker));
+    storage.run(trace, next);
+  };
+}
+
+// Server-Timing must be set before the head is written, so wrap writeHead for this response.
+function hookHeaders(res: Response, trace: Trace): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: Response, ...args: unknown[]) {
+    const startMs = trace.now();
+    if (!res.headersSent) res.setHeader('Server-Timing', serverTiming(trace.steps));
+    const result = (writeHead as (...a: unknown[]) => Response).apply(this, args);
+    trace.record('response.send', startMs, { status: res.statusCode });
+    return result;
+  } as Response['writeHead'];
+}
+
+function serverTiming(steps: readonly TraceStep[]): string {
+  return steps
+    .map((s) => `${s.name};dur=${s.durationMs.toFixed(3)};desc="${s.label.replace(/["\\]/g, '')}"`)
+    .join(', ');
+}
