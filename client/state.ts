@@ -102,7 +102,7 @@ export function applyStep(lanes: Lanes, step: TraceStep, settings: LabSettings |
 /** A `trace:end` arrived: the request is complete; count its lookups into the lane's totals once. */
 export function applyEnd(lanes: Lanes, end: TraceEnd, settings: LabSettings | null): Lanes {
   const before = lanes[end.flow];
-  const counted = before.history.find((r) => r.requestId === end.requestId)?.end != null;
+  const counted = Boolean(before.history.find((r) => r.requestId === end.requestId)?.end);
   let lane = withRecord(before, end.flow, end.requestId, settings, (record) => ({
     ...record,
     end,

@@ -1,5 +1,6 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import type { LabInfo } from '../api.js';
 import { labEvent } from '../events.js';
 import { sharedStyles } from './shared-styles.js';
@@ -85,10 +86,10 @@ export class LabSettingsPanel extends LitElement {
           <legend>Simulated store latency</legend>
           <div class="latency">
             <label for="latency-range" class="visually-hidden">Store latency slider, milliseconds</label>
-            <input id="latency-range" type="range" min="0" max=${MAX_LATENCY_MS} step="10" .value=${String(latency)}
+            <input id="latency-range" type="range" min="0" max=${MAX_LATENCY_MS} step="10" .value=${live(String(latency))}
               @input=${this.onLatencyInput} @change=${this.onLatencyChange} />
             <label for="latency-ms">ms</label>
-            <input id="latency-ms" type="number" min="0" max=${MAX_LATENCY_MS} step="1" .value=${String(latency)}
+            <input id="latency-ms" type="number" min="0" max=${MAX_LATENCY_MS} step="1" .value=${live(String(latency))}
               @change=${this.onLatencyChange} />
           </div>
           <p class="note muted">Added to every call to a store (session store, user database, denylist).</p>
@@ -97,12 +98,12 @@ export class LabSettingsPanel extends LitElement {
         <fieldset>
           <legend>Session flow: where <code>req.user</code> comes from</legend>
           <label class="choice">
-            <input type="radio" name="deserialize" value="session" .checked=${info.settings.deserialize === 'session'}
+            <input type="radio" name="deserialize" value="session" .checked=${live(info.settings.deserialize === 'session')}
               @change=${this.onDeserialize} />
             the copy saved in the session
           </label>
           <label class="choice">
-            <input type="radio" name="deserialize" value="database" .checked=${info.settings.deserialize === 'database'}
+            <input type="radio" name="deserialize" value="database" .checked=${live(info.settings.deserialize === 'database')}
               @change=${this.onDeserialize} />
             reload it from the user database by id
           </label>
@@ -114,7 +115,7 @@ export class LabSettingsPanel extends LitElement {
               ${switches.map(([key, value]) => {
                 const known = SWITCH_NOTES[key];
                 return html`<label class="choice">
-                  <input type="checkbox" name=${key} .checked=${value === true} @change=${this.onSwitch} />
+                  <input type="checkbox" name=${key} .checked=${live(value === true)} @change=${this.onSwitch} />
                   ${known?.name ?? key}${known ? html` <span class="muted note">: ${known.note}</span>` : nothing}
                 </label>`;
               })}
