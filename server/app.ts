@@ -12,7 +12,7 @@ import { CapturedCookies } from './lab/replay.js';
 import { createLabRouter } from './lab/routes.js';
 import type { LabSettingsStore } from './lab/settings.js';
 import { identifyViewer } from './lab/viewer.js';
-import type { LoginLimits } from './login.js';
+import { createLoginGuard, type LoginLimits } from './login.js';
 import { isCrossOrigin } from './origin.js';
 import type { Flow } from './protocol.js';
 import { createSessionRouter } from './session/routes.js';
@@ -41,6 +41,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const captured = new CapturedCookies();
+  const login = createLoginGuard(deps.loginLimits);
   const trace = (flow: Flow) =>
     traceRequests({ flow, sink: deps.sink, settingsFor: (id) => deps.settings.get(id), worker: deps.worker });
 
@@ -66,13 +67,13 @@ export function createApp(deps: AppDeps): express.Express {
       secret: deps.sessionSecret,
       policy: deps.policy,
       captured,
-      loginLimits: deps.loginLimits,
+      login,
     }),
   );
   app.use(
     '/api/jwt',
     trace('jwt'),
-    createJwtRouter({ users: deps.users, key: deps.jwtKey, policy: deps.policy, captured, loginLimits: deps.loginLimits }),
+    createJwtRouter({ users: deps.users, key: deps.jwtKey, policy: deps.policy, captured, login }),
   );
   app.use('/api', (_req, _res) => {
     throw new HttpError(404, 'There is no API route at this address.');

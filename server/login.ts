@@ -76,6 +76,8 @@ export function createLoginGuard(limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
   return { guard, recordResult };
 }
 
+export type LoginGuard = ReturnType<typeof createLoginGuard>;
+
 function readCredentials(body: unknown): { username: string; password: string } | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const { username, password } = body as Record<string, unknown>;

@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { clearCookie, setTokenCookie, type CookiePolicy } from '../cookies.js';
 import { HttpError } from '../errors.js';
 import { methodNotAllowed } from '../http.js';
-import { BAD_CREDENTIALS, createLoginGuard, type LoginLimits } from '../login.js';
+import { BAD_CREDENTIALS, type LoginGuard } from '../login.js';
 import type { PublicUser } from '../protocol.js';
 import { readRawCookie, replayCapturedCookie, type CapturedCookies } from '../lab/replay.js';
 import { currentTrace } from '../trace/tracer.js';
@@ -18,13 +18,12 @@ export interface JwtRoutesDeps {
   key: KeyObject;
   policy: CookiePolicy;
   captured: CapturedCookies;
-  loginLimits?: LoginLimits;
+  login: LoginGuard; // shared by both flows: tries on one flow count on the other
 }
 
-export function createJwtRouter({ users, key, policy, captured, loginLimits }: JwtRoutesDeps): Router {
+export function createJwtRouter({ users, key, policy, captured, login }: JwtRoutesDeps): Router {
   const router = Router();
   const passport = createJwtPassport(users, key, policy);
-  const login = createLoginGuard(loginLimits);
 
   router.post('/replay', replayCapturedCookie('jwt', policy.names.token, captured));
   router.use(cookieParser()); // after session() in the app, so a `sid=j:{}` cookie cannot reach express-session parsed

@@ -3,7 +3,7 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import type session from 'express-session';
 import { clearCookie, type CookiePolicy } from '../cookies.js';
 import { HttpError, StoreUnavailableError } from '../errors.js';
-import { BAD_CREDENTIALS, createLoginGuard, type LoginLimits } from '../login.js';
+import { BAD_CREDENTIALS, type LoginGuard } from '../login.js';
 import type { PublicUser } from '../protocol.js';
 import type { CapturedCookies } from '../lab/replay.js';
 import { replayCapturedCookie, readRawCookie } from '../lab/replay.js';
@@ -18,13 +18,12 @@ export interface SessionRoutesDeps {
   secret: string;
   policy: CookiePolicy;
   captured: CapturedCookies;
-  loginLimits?: LoginLimits;
+  login: LoginGuard; // shared by both flows: tries on one flow count on the other
 }
 
-export function createSessionRouter({ store, users, secret, policy, captured, loginLimits }: SessionRoutesDeps): Router {
+export function createSessionRouter({ store, users, secret, policy, captured, login }: SessionRoutesDeps): Router {
   const router = Router();
   const passport = createSessionPassport(users);
-  const login = createLoginGuard(loginLimits);
 
   router.post('/replay', replayCapturedCookie('session', policy.names.session, captured));
   router.use(traceSessionCookie(secret, policy));

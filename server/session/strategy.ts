@@ -36,7 +36,6 @@ export function createSessionMiddleware(store: session.Store, secret: string, po
     resave: false, // don't rewrite an unchanged session on every request…
     saveUninitialized: false, // no session row until someone logs in
     rolling: false, // …but express-session still calls store.touch to push the expiry (counted)
-    unset: 'destroy',
     cookie: { ...policy.base, maxAge: SESSION_MAX_AGE_MS },
   });
 }

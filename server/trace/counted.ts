@@ -42,8 +42,7 @@ export function countPromiseStore<T extends object>(
   const counted = Object.create(target) as T;
   for (const key of Object.keys(ops) as (keyof T & string)[]) {
     const spec = ops[key];
-    const method = target[key];
-    if (!spec || typeof method !== 'function') continue;
+    if (!spec || typeof target[key] !== 'function') continue;
     const call = async (...args: unknown[]) => {
       const trace = currentTrace();
       const startMs = trace?.now() ?? 0;
@@ -51,7 +50,8 @@ export function countPromiseStore<T extends object>(
       if (latency > 0) await sleep(latency);
       let result: unknown;
       try {
-        result = await (method as (...a: unknown[]) => unknown).apply(target, args);
+        // looked up per call, so a spy installed on the real store later still sees every call
+        result = await (target[key] as (...a: unknown[]) => unknown).apply(target, args);
       } catch (err) {
         trace?.record(spec.step, startMs, { failed: true }, { kind, op: key, write: spec.write });
         throw new StoreUnavailableError(STORE_NAMES[kind], { cause: err });
