@@ -1,4 +1,7 @@
-// The only file that listens: read the config, build the lab, serve it.
+// The only file that listens: read the config, build the lab, serve it. With WORKERS > 1 this
+// process becomes the cluster's primary (server/cluster.ts) and each forked worker builds a lab.
+import cluster from 'node:cluster';
+import { joinCluster, runPrimary, workerId } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLabServer } from './server.js';
 
@@ -14,19 +17,16 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const lab = await createLabServer(config);
-  lab.httpServer.on('error', (err: NodeJS.ErrnoException) => {
-    console.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is in use: set PORT to another one.` : `Server error: ${err.message}`);
-    process.exit(1);
-  });
-  lab.httpServer.listen(config.port, config.host, () => {
-    console.log(`Sessions vs JWT lab: http://${config.host}:${config.port} (store: ${config.store})`);
-  });
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
 
   // A bug in one request must not take the lab down for everyone: log it and carry on.
   process.on('unhandledRejection', (reason) => console.error('Unhandled rejection:', reason));
 
+  const lab = await createLabServer(config, { worker: workerId() });
+  let stopping = false;
   const stop = () => {
+    if (stopping) return; // Ctrl-C reaches a worker twice: from the terminal and from the primary
+    stopping = true;
     lab.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -34,6 +34,18 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+
+  if (cluster.isWorker) {
+    joinCluster(lab); // the primary owns the port and hands this worker its connections
+    return;
+  }
+  lab.httpServer.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is in use: set PORT to another one.` : `Server error: ${err.message}`);
+    process.exit(1);
+  });
+  lab.httpServer.listen(config.port, config.host, () => {
+    console.log(`Sessions vs JWT lab: http://${config.host}:${config.port} (store: ${config.store})`);
+  });
 }
 
 void main();

@@ -47,6 +47,19 @@ export class LabSettingsStore {
   update(viewerId: string, patch: Partial<LabSettings>): LabSettings {
     const next = { ...this.get(viewerId), ...patch };
     this.byViewer.set(viewerId, next);
+    for (const listener of this.listeners) listener(viewerId, next);
     return next;
+  }
+
+  // Scaling out (server/cluster.ts): each worker holds a copy; an update made here is sent to the
+  // others, which `apply` it without sending it on again. `get` stays a local, synchronous read.
+  private readonly listeners: ((viewerId: string, settings: LabSettings) => void)[] = [];
+
+  onUpdate(listener: (viewerId: string, settings: LabSettings) => void): void {
+    this.listeners.push(listener);
+  }
+
+  apply(viewerId: string, settings: LabSettings): void {
+    this.byViewer.set(viewerId, { ...this.defaults, ...settings });
   }
 }

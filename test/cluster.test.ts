@@ -1,0 +1,148 @@
+// Scaling out without Redis: `WORKERS=2 tsx server/index.ts` as a real child process. STORE=memory
+// shows why sessions need a shared store; STORE=sqlite shares one WAL file; JWT works either way.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect } from 'socket.io-client';
+import { Client, startLab, Watcher } from './helpers.js';
+import { requestOn, startCluster, workerOf, type TestCluster } from './cluster-lab.js';
+
+describe('WORKERS=2, STORE=memory (each worker has its own sessions)', () => {
+  let lab: TestCluster;
+  beforeAll(async () => {
+    lab = await startCluster({ STORE: 'memory' });
+  });
+  afterAll(() => lab?.stop());
+
+  it('deals requests to both workers and names the worker in X-Worker', async () => {
+    const client = new Client(lab.url);
+    const seen = new Set<number>();
+    for (let i = 0; i < 6; i++) seen.add(workerOf(await client.get('/api/health')));
+    expect([...seen].sort()).toEqual([1, 2]);
+  });
+
+  it('GET /api/session/me on another worker answers 401: the session lives in the first worker’s memory', async () => {
+    const client = new Client(lab.url);
+    const login = await client.login('session');
+    expect(login.status).toBe(200);
+    const home = workerOf(login);
+
+    const elsewhere = await requestOn(client, { notWorker: home }, (c) => c.get('/api/session/me'));
+    expect(elsewhere.status).toBe(401);
+    expect((await elsewhere.json()).error).toMatch(/not logged in on the session flow/);
+
+    const back = await requestOn(client, { worker: home }, (c) => c.get('/api/session/me'));
+    expect(back.status).toBe(200);
+    expect((await back.json()).user.username).toBe('alice');
+  });
+
+  it('GET /api/jwt/me answers 200 on every worker: the token carries the user', async () => {
+    const client = new Client(lab.url);
+    const login = await client.login('jwt');
+    expect(login.status).toBe(200);
+    const other = await requestOn(client, { notWorker: workerOf(login) }, (c) => c.get('/api/jwt/me'));
+    expect(other.status).toBe(200);
+    expect((await other.json()).user.username).toBe('alice');
+  });
+
+  it('sends each trace to its viewer whichever worker answered, with the worker in trace:end', async () => {
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    const watcher = new Watcher(lab.url, client.cookieHeader);
+    await watcher.connected();
+    try {
+      const ids: (string | null)[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await client.get('/api/jwt/me')).headers.get('x-request-id'));
+      const ends = await Promise.all(ids.map((id) => watcher.endOf(id)));
+      expect(new Set(ends.map((e) => e.worker))).toEqual(new Set([1, 2]));
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('keeps a long-polling socket on the worker that opened it (sticky handshakes)', async () => {
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    const socket = connect(lab.url, {
+      transports: ['polling'],
+      extraHeaders: { cookie: client.cookieHeader, origin: lab.url },
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      const requestIds = new Set<string>();
+      socket.on('trace:end', (end) => requestIds.add(end.requestId));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await client.get('/api/jwt/me')).headers.get('x-request-id') ?? '');
+      for (let waited = 0; ids.some((id) => !requestIds.has(id)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(ids.filter((id) => requestIds.has(id))).toEqual(ids);
+      expect(socket.connected).toBe(true); // without stickiness a poll on the other worker gets "Session ID unknown"
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('PUT /api/lab on one worker applies to this viewer’s next request on the other', async () => {
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    const put = await client.put('/api/lab', { latencyMs: 7 });
+    expect(put.status).toBe(200);
+    const other = await requestOn(client, { notWorker: workerOf(put) }, (c) => c.get('/api/lab'));
+    expect((await other.json()).settings.latencyMs).toBe(7);
+  });
+
+  it('logs no unhandled rejection and keeps running', () => {
+    expect(lab.alive()).toBe(true);
+    expect(lab.output()).not.toMatch(/Unhandled rejection|TypeError|ReferenceError/);
+  });
+});
+
+describe('WORKERS=2, STORE=sqlite (one WAL file shared by the workers)', () => {
+  let lab: TestCluster;
+  beforeAll(async () => {
+    lab = await startCluster({ STORE: 'sqlite' });
+  });
+  afterAll(() => lab?.stop());
+
+  it('GET /api/session/me answers 200 on the other worker, and a logout there ends the session everywhere', async () => {
+    const client = new Client(lab.url);
+    const login = await client.login('session');
+    expect(login.status).toBe(200);
+    const home = workerOf(login);
+    const cookie = client.cookieHeader;
+
+    const other = await requestOn(client, { notWorker: home }, (c) => c.get('/api/session/me'));
+    expect(other.status).toBe(200);
+
+    const logout = await client.post('/api/session/logout', undefined, { cookie });
+    expect(logout.status).toBe(204);
+    const replayed = await requestOn(client, { notWorker: workerOf(logout) }, (c) => c.get('/api/session/me', { cookie }));
+    expect(replayed.status).toBe(401);
+  });
+});
+
+describe('socket.io long-polling on a single process', () => {
+  it('answers the polling POST once (Express must not answer socket.io paths too) and stays up', async () => {
+    const lab = await startLab({ STORE: 'memory' });
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    const socket = connect(lab.url, {
+      transports: ['polling'],
+      extraHeaders: { cookie: client.cookieHeader, origin: lab.url },
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      expect((await client.get('/api/health')).status).toBe(200);
+    } finally {
+      socket.close();
+      await lab.stop();
+    }
+  });
+});
