@@ -34,6 +34,9 @@ export interface TestRedis {
   url: string;
   /** Kills the process outright (SIGKILL): an outage, not a polite shutdown. */
   crash(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as on a hung host. */
+  pause(): void;
+  resume(): void;
   /** Starts redis-server again on the same port and data directory. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -59,10 +62,17 @@ export async function startRedis({ durable = false } = {}): Promise<TestRedis> {
       child.kill('SIGKILL');
       await exited(child);
     },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
+    },
     async restart() {
       child = await launch(args);
     },
     async stop() {
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
       await exited(child);
       rmSync(dir, { recursive: true, force: true });
