@@ -2,7 +2,7 @@
 // handshake, so the page only listens. socket.io reconnects by itself after a drop; when the
 // server itself closed the connection it does not, so we ask again.
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, TraceEnd, TraceStep } from '../server/protocol.js';
+import type { ClientToServerEvents, ServerToClientEvents, TraceBatch, TraceEnd, TraceStep } from '../server/protocol.js';
 
 export type ConnectionState =
   | { state: 'connecting' }
@@ -12,6 +12,8 @@ export type ConnectionState =
 export interface TraceListener {
   step(step: TraceStep): void;
   end(end: TraceEnd): void;
+  /** Under a burst the server sends a few batches a second instead of one message per step. */
+  batch(batch: TraceBatch): void;
   connection(state: ConnectionState): void;
 }
 
@@ -19,7 +21,9 @@ export interface TraceListener {
 export function connectTraces(listener: TraceListener): () => void {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: '/socket.io',
-    withCredentials: true,
+    // WebSocket only: the HTTP long-polling fallback is not needed by any browser this lab targets,
+    // and it skips the polling requests' extra round trips before the upgrade.
+    transports: ['websocket'],
     reconnectionDelayMax: 3000,
   });
   let reason = 'connection lost';
@@ -37,6 +41,7 @@ export function connectTraces(listener: TraceListener): () => void {
   socket.io.on('reconnect_attempt', (attempt) => listener.connection({ state: 'reconnecting', attempt, reason }));
   socket.on('trace:step', (step) => listener.step(step));
   socket.on('trace:end', (end) => listener.end(end));
+  socket.on('trace:batch', (batch) => listener.batch(batch));
 
   return () => {
     socket.removeAllListeners();

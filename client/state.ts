@@ -1,7 +1,16 @@
 // The dashboard's state and the pure functions that change it. Only <lab-app> holds a LabState;
 // every element below it gets slices of it as properties. Nothing here touches the DOM, so the
 // bounding rules can be unit-tested in Node.
-import type { Flow, LabSettings, LookupCounts, LookupKind, PublicUser, TraceEnd, TraceStep } from '../server/protocol.js';
+import type {
+  Flow,
+  LabSettings,
+  LookupCounts,
+  LookupKind,
+  PublicUser,
+  TraceBatch,
+  TraceEnd,
+  TraceStep,
+} from '../server/protocol.js';
 
 /** How many requests each lane remembers: the page's memory must not grow with use. */
 export const HISTORY_LIMIT = 50;
@@ -119,6 +128,30 @@ export function applyEnd(lanes: Lanes, end: TraceEnd, settings: LabSettings | nu
     lane = { ...lane, totals: { requests: lane.totals.requests + 1, lookups } };
   }
   return { ...lanes, [end.flow]: lane };
+}
+
+/**
+ * A `trace:batch` arrived (the server batches under a burst): its requests in full, oldest first,
+ * and the rest only counted, per flow, into the lanes' totals.
+ */
+export function applyBatch(lanes: Lanes, batch: TraceBatch, settings: LabSettings | null): Lanes {
+  let next = lanes;
+  for (const { steps, end } of batch.requests) {
+    for (const step of steps) next = applyStep(next, step, settings);
+    next = applyEnd(next, end, settings);
+  }
+  for (const flow of FLOWS) {
+    const summary = batch.summarised[flow];
+    if (!summary) continue;
+    const totals = next[flow].totals;
+    const lookups = emptyCounts();
+    for (const kind of LOOKUP_KINDS) {
+      lookups[kind].reads = totals.lookups[kind].reads + summary.lookups[kind].reads;
+      lookups[kind].writes = totals.lookups[kind].writes + summary.lookups[kind].writes;
+    }
+    next = updateLane(next, flow, { totals: { requests: totals.requests + summary.requests, lookups } });
+  }
+  return next;
 }
 
 /** The fetch that sent a traced request has its answer: name the request after the click. */

@@ -59,6 +59,9 @@ export class CompareChart extends LitElement {
       details {
         margin-top: 0.5rem;
       }
+      .scroll {
+        overflow-x: auto;
+      }
       table {
         border-collapse: collapse;
         font-size: 0.85rem;
@@ -103,6 +106,7 @@ export class CompareChart extends LitElement {
       </p>
       <details>
         <summary>Show the numbers as a table</summary>
+        <div class="scroll" tabindex="0" role="region" aria-label="The chart's numbers">
         <table>
           <thead>
             <tr>
@@ -124,6 +128,7 @@ export class CompareChart extends LitElement {
             )}
           </tbody>
         </table>
+        </div>
       </details>
     `;
   }

@@ -6,7 +6,7 @@ import type { ApiAnswer, CookieReport, LabInfo } from '../api.js';
 import type { ActionEvent, LoginEvent, SelectRequestEvent, SettingsChangeEvent, LaneAction } from '../events.js';
 import { docFromHash } from '../links.js';
 import { connectTraces, type ConnectionState } from '../socket.js';
-import { applyEnd, applyResponse, applyStep, emptyLanes, updateLane, type Lanes } from '../state.js';
+import { applyBatch, applyEnd, applyResponse, applyStep, emptyLanes, updateLane, type Lanes } from '../state.js';
 import { sharedStyles } from './shared-styles.js';
 import './connection-status.js';
 import './lab-settings.js';
@@ -163,6 +163,7 @@ export class LabApp extends LitElement {
     this.disconnect = connectTraces({
       step: (step) => (this.lanes = applyStep(this.lanes, step, this.lab?.settings ?? null)),
       end: (end) => (this.lanes = applyEnd(this.lanes, end, this.lab?.settings ?? null)),
+      batch: (batch) => (this.lanes = applyBatch(this.lanes, batch, this.lab?.settings ?? null)),
       connection: (connection) => (this.connection = connection),
     });
     await this.refreshCookies();

@@ -7,11 +7,22 @@ import { sharedStyles } from './shared-styles.js';
 
 const MAX_LATENCY_MS = 2000;
 
-/** Switches the server may add later; any other boolean setting is shown with its key as its name. */
+/** The switches the lab knows; a boolean setting not listed here is shown with its key as its name. */
 const SWITCH_NOTES: Record<string, { name: string; note: string }> = {
   denylist: { name: 'JWT denylist', note: 'logout revokes the token id; every JWT request then reads the denylist' },
-  originalPost: { name: 'Original-post mode', note: "run the blog post's own pattern, to show what goes wrong" },
+  originalPost: { name: 'Original-post mode', note: "the JWT flow runs the blog post's own pattern, to show what goes wrong" },
+  refresh: { name: 'Refresh tokens', note: '60-second access tokens plus a rotating refresh token' },
+  csrfCheck: { name: 'CSRF check', note: 'refuse unsafe API requests that another site sent' },
+  storeOutage: { name: 'Store outage', note: 'your calls to the session store (and denylist, refresh tokens) fail' },
 };
+
+/** Settings with a few named values, shown as a choice; any other text setting is shown as it is. */
+const CHOICES: Record<string, { name: string; note: string; values: readonly string[] }> = {
+  sameSite: { name: 'SameSite of new cookies', note: 'applies to cookies set from now on', values: ['lax', 'none'] },
+};
+
+/** Settings with their own controls above the generic ones. */
+const OWN_CONTROLS = new Set(['latencyMs', 'deserialize']);
 
 /**
  * This viewer's lab settings (GET/PUT /api/lab): simulated store latency, where the session flow
@@ -79,7 +90,9 @@ export class LabSettingsPanel extends LitElement {
     const info = this.info;
     if (!info) return html`<p class="muted">Loading the lab settings…</p>`;
     const latency = this.draftLatency ?? info.settings.latencyMs;
-    const switches = Object.entries(info.settings).filter(([, value]) => typeof value === 'boolean');
+    const others = Object.entries(info.settings).filter(([key]) => !OWN_CONTROLS.has(key));
+    const switches = others.filter(([, value]) => typeof value === 'boolean');
+    const texts = others.filter(([, value]) => typeof value === 'string');
     return html`
       <form @submit=${(e: Event) => e.preventDefault()}>
         <fieldset>
@@ -122,6 +135,21 @@ export class LabSettingsPanel extends LitElement {
             </fieldset>`
           : nothing}
 
+        ${texts.map(([key, value]) => {
+          const choice = CHOICES[key];
+          if (!choice) return html`<p>${key}: <code>${String(value)}</code></p>`;
+          return html`<fieldset>
+            <legend>${choice.name}</legend>
+            ${choice.values.map(
+              (option) => html`<label class="choice">
+                <input type="radio" name=${key} value=${option} .checked=${live(value === option)} @change=${this.onChoice} />
+                <code>${option}</code>
+              </label>`,
+            )}
+            <p class="note muted">${choice.note}</p>
+          </fieldset>`;
+        })}
+
         <div>
           <p>Store in use: <strong data-testid="store">${info.store}</strong></p>
           <p class="note muted">Changes apply to your next request, and its timeline shows them.</p>
@@ -149,6 +177,11 @@ export class LabSettingsPanel extends LitElement {
   private onDeserialize(event: Event) {
     const value = (event.target as HTMLInputElement).value;
     this.dispatchEvent(labEvent('lab-settings-change', { deserialize: value }));
+  }
+
+  private onChoice(event: Event) {
+    const input = event.target as HTMLInputElement;
+    this.dispatchEvent(labEvent('lab-settings-change', { [input.name]: input.value }));
   }
 
   private onSwitch(event: Event) {

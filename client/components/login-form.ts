@@ -30,6 +30,10 @@ export class LoginForm extends LitElement {
         grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
         gap: 0.5rem;
       }
+      input {
+        width: 100%;
+        min-width: 0;
+      }
       label {
         display: grid;
         gap: 0.2rem;

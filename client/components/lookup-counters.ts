@@ -34,12 +34,15 @@ export class LookupCounters extends LitElement {
         text-align: left;
         font-weight: normal;
       }
+      thead th[scope='colgroup'] {
+        text-align: center;
+      }
       thead th {
         font-size: 0.8rem;
         font-weight: 600;
         color: var(--muted);
       }
-      td {
+      tbody td {
         font-size: 1.6rem;
         font-weight: 700;
         line-height: 1.2;
@@ -80,10 +83,15 @@ export class LookupCounters extends LitElement {
         </caption>
         <thead>
           <tr>
+            <td></td>
+            <th scope="colgroup" colspan="2">This request</th>
+            <th scope="colgroup" colspan="2">All requests</th>
+          </tr>
+          <tr>
             <th scope="col">Store</th>
-            <th scope="col">This request: reads</th>
+            <th scope="col">reads</th>
             <th scope="col">writes</th>
-            <th scope="col">Total: reads</th>
+            <th scope="col">reads</th>
             <th scope="col">writes</th>
           </tr>
         </thead>

@@ -129,7 +129,8 @@ export class StepTimeline extends LitElement {
   private renderSummary(record: RequestRecord) {
     const status = record.status;
     const settings = record.settings;
-    return html`<p class="summary">
+    return html`<p class="summary" data-testid="timeline-summary" data-request-id=${record.requestId}
+      data-complete=${record.end !== null && record.status !== null && record.action !== null ? 'true' : 'false'}>
       ${record.action ? html`<strong>${record.action}</strong>: ` : nothing}
       <code>${record.method ?? '…'} ${record.path ?? ''}</code>
       ${status === null
