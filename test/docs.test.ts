@@ -12,6 +12,7 @@ import { Marked, type Token, type Tokens } from 'marked';
 import { gfmHeadingId, getHeadingList } from 'marked-gfm-heading-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flow } from '../server/protocol.js';
+import { resolveDocLink } from '../client/doc-links.js';
 import { STEPS, stepDoc, type StepName } from '../server/trace/steps.js';
 import { Client, startLab, Watcher, type TestLab } from './helpers.js';
 
@@ -193,4 +194,25 @@ describe('runnable examples in docs/', () => {
       });
     });
   }
+});
+
+// The docs viewer's link rules (client/doc-links.ts): the same relative links as on GitHub.
+describe('following a link inside a walkthrough in the app', () => {
+  it('opens another doc, or a section of it, as an in-app route', () => {
+    expect(resolveDocLink('jwt-cookie-flow.md#sign-the-token', 'docs/security.md')).toEqual({ kind: 'doc', target: 'docs/jwt-cookie-flow.md#sign-the-token' });
+    expect(resolveDocLink('side-by-side.md', 'docs/README.md')).toEqual({ kind: 'doc', target: 'docs/side-by-side.md' });
+    expect(resolveDocLink('#csrf', 'docs/security.md')).toEqual({ kind: 'doc', target: 'docs/security.md#csrf' });
+  });
+
+  it('names a source file instead of linking it, and never climbs above the repository', () => {
+    expect(resolveDocLink('../server/cookies.ts', 'docs/security.md')).toEqual({ kind: 'source', path: 'server/cookies.ts' });
+    expect(resolveDocLink('../../../etc/passwd', 'docs/security.md')).toEqual({ kind: 'source', path: 'etc/passwd' });
+    expect(resolveDocLink('../docs/../docs/security.md#csrf', 'docs/README.md')).toEqual({ kind: 'doc', target: 'docs/security.md#csrf' });
+  });
+
+  it('leaves links with a scheme to the browser', () => {
+    expect(resolveDocLink('https://github.com/mikenicholson/passport-jwt', 'docs/README.md').kind).toBe('external');
+    expect(resolveDocLink('//example.org/x', 'docs/README.md').kind).toBe('external');
+    expect(resolveDocLink('javascript:alert(1)', 'docs/README.md').kind).toBe('external');
+  });
 });

@@ -12,6 +12,7 @@ import './connection-status.js';
 import './lab-settings.js';
 import './flow-lane.js';
 import './compare-chart.js';
+import './docs-viewer.js';
 
 const ACTION_NAMES: Record<LaneAction, string> = {
   me: 'Who am I?',
@@ -144,14 +145,13 @@ export class LabApp extends LitElement {
     `;
   }
 
-  // Until the docs viewer exists, a walkthrough link only names its target.
+  // A walkthrough link ('#/docs/…md#section') opens the docs viewer above the lab.
   private renderDocTarget(doc: string) {
-    const [file, anchor] = doc.split('#');
+    const [file] = doc.split('#');
     return html`<section class="box doc" aria-labelledby="doc-title" data-testid="doc-target">
-      <h2 id="doc-title">Walkthrough</h2>
-      <p><code>${file}</code>${anchor ? html`, section <code>${anchor}</code>` : nothing}</p>
-      <p class="muted">The walkthroughs are Markdown files in the repository's <code>docs/</code> folder.</p>
+      <h2 id="doc-title">Walkthrough <code>${file}</code></h2>
       <p><a href="#">Back to the lab</a></p>
+      <docs-viewer .doc=${doc}></docs-viewer>
     </section>`;
   }
 
