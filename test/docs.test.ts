@@ -20,6 +20,8 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
 const DOCS = join(ROOT, 'docs');
 const FLOWS: readonly Flow[] = ['session', 'jwt'];
+/** The docs that promise to quote the project's own code. */
+const QUOTING_DOCS = ['docs/session-flow.md', 'docs/jwt-cookie-flow.md', 'docs/security.md', 'docs/original-post.md'];
 
 interface Doc {
   path: string; // repository-relative, e.g. 'docs/session-flow.md'
@@ -128,6 +130,24 @@ describe('docs/', () => {
       marked.parse(readFileSync(join(ROOT, doc.path), 'utf8'));
       expect(new Set(getHeadingList().map((h) => h.id)), doc.path).toEqual(doc.anchors);
     }
+  });
+
+  it("quotes this project's code as it is: every line of a ```ts block in the walkthroughs is in server/", () => {
+    const sourceLines = new Set(
+      readdirSync(join(ROOT, 'server'), { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('.ts'))
+        .flatMap((name) => readFileSync(join(ROOT, 'server', name), 'utf8').split('\n'))
+        .map((line) => line.trim()),
+    );
+    const stale: string[] = [];
+    for (const path of QUOTING_DOCS) {
+      for (const block of codeBlocks(docs.get(path)!).filter((b) => b.lang === 'ts')) {
+        for (const line of block.text.split('\n').map((l) => l.trim())) {
+          if (line !== '' && !sourceLines.has(line)) stale.push(`${path}: ${line}`);
+        }
+      }
+    }
+    expect(stale).toEqual([]);
   });
 
   it('marks every curl example as a runnable ```sh block using $LAB', () => {
