@@ -49,6 +49,8 @@ export function renderDoc(file: string, markdown: string): RenderedDoc {
   // whose ids never become document or window properties, and headings must keep ids like `csrf`.
   const content = DOMPurify.sanitize(html, { RETURN_DOM_FRAGMENT: true, SANITIZE_DOM: false });
   for (const link of content.querySelectorAll<HTMLAnchorElement>('a[href]')) rewriteLink(link, file);
+  // Code blocks and tables scroll sideways on narrow screens: keyboard users must be able to scroll them.
+  for (const wide of content.querySelectorAll('pre, table')) wide.setAttribute('tabindex', '0');
   return { file, title: headings.find((h) => h.level === 1)?.text ?? file, content, headings };
 }
 

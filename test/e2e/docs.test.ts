@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startLab, type TestLab } from '../helpers.js';
-import { buildClient, chromiumAvailable, deepActiveElement, inPage, launchChromium } from './browser.js';
+import { buildClient, chromiumAvailable, deepActiveElement, inPage, launchChromium, seriousA11yViolations } from './browser.js';
 
 type Flow = 'session' | 'jwt';
 
@@ -89,6 +89,7 @@ describe.skipIf(!available)('the docs viewer in Chromium', () => {
     const toc = viewer(page).getByTestId('doc-toc');
     expect(await toc.getByRole('link', { name: 'Read the session' }).getAttribute('href')).toBe('#/docs/session-flow.md#read-the-session');
     expect(await viewer(page).locator('article pre code').first().textContent()).toBeTruthy();
+    expect(await seriousA11yViolations(page)).toEqual([]);
   });
 
   it("opens a shared step's section in the doc of the flow that traced it", async () => {
