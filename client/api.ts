@@ -32,7 +32,8 @@ export interface CookieReport {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
-  const init: RequestInit = { method, headers: { Accept: 'application/json' } };
+  // no-store: every click must reach the server (a cached answer, or a 304, would have no real trace)
+  const init: RequestInit = { method, headers: { Accept: 'application/json' }, cache: 'no-store' };
   if (body !== undefined) {
     init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
     init.body = JSON.stringify(body);

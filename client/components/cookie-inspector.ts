@@ -69,6 +69,10 @@ export class CookieInspector extends LitElement {
         padding: 0.15rem 0.3rem;
         border-bottom: 1px solid var(--line);
       }
+      th code {
+        overflow-wrap: normal;
+        white-space: nowrap;
+      }
       .countdown {
         font-weight: 700;
         font-variant-numeric: tabular-nums;

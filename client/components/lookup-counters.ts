@@ -79,7 +79,7 @@ export class LookupCounters extends LitElement {
       </p>
       <table>
         <caption>
-          Store lookups, this request and all ${this.totals.requests} requests of this lane
+          Per store: this request, and all ${this.totals.requests} requests of this lane
         </caption>
         <thead>
           <tr>

@@ -1,7 +1,7 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { TraceStep } from '../../server/protocol.js';
+import type { LabSettings, TraceStep } from '../../server/protocol.js';
 import { formatMs, KIND_NAMES } from '../format.js';
 import { docHref } from '../links.js';
 import type { RequestRecord } from '../state.js';
@@ -137,11 +137,11 @@ export class StepTimeline extends LitElement {
         ? html` <span class="muted">in progress</span>`
         : html` → <strong class=${status < 400 ? 'status-ok' : 'status-bad'} data-status=${status}>${status}</strong>`}
       ${record.end ? html` in <strong>${formatMs(record.end.durationMs)}</strong>` : nothing}
-      ${record.end?.worker !== undefined ? html` <span class="muted">(worker ${record.end.worker})</span>` : nothing}
-      ${settings
-        ? html`<br /><span class="muted">Lab settings: store latency ${settings.latencyMs} ms, deserialize from
-            ${settings.deserialize}</span>`
+      ${record.end?.untracedMs !== undefined
+        ? html` <span class="muted">(${formatMs(record.end.untracedMs)} outside any step: routing, middleware, the body)</span>`
         : nothing}
+      ${record.end?.worker !== undefined ? html` <span class="muted">(worker ${record.end.worker})</span>` : nothing}
+      ${settings ? html`<br /><span class="muted">Lab settings: ${describeSettings(settings)}</span>` : nothing}
     </p>`;
   }
 
@@ -173,6 +173,16 @@ export class StepTimeline extends LitElement {
         : nothing}
     </li>`;
   }
+}
+
+// 'store latency 200 ms, deserialize from session, on: denylist, csrfCheck'
+function describeSettings(settings: LabSettings): string {
+  const on = Object.entries(settings)
+    .filter(([, value]) => value === true)
+    .map(([key]) => key);
+  const parts = [`store latency ${settings.latencyMs} ms`, `deserialize from ${settings.deserialize}`];
+  if (on.length > 0) parts.push(`on: ${on.join(', ')}`);
+  return parts.join(', ');
 }
 
 declare global {

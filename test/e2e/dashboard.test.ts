@@ -212,8 +212,15 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     });
 
     it('says when the live stream drops, and reconnects by itself', async () => {
+      // The reconnect can be quicker than a poll, so record every state the status element shows.
+      await inPage(page, `(() => {
+        const root = document.querySelector('lab-app').shadowRoot.querySelector('connection-status').shadowRoot;
+        window.shownStates = [];
+        new MutationObserver(() => window.shownStates.push(root.querySelector('[data-state]').dataset.state))
+          .observe(root, { subtree: true, attributes: true, childList: true });
+      })()`);
       lab.io.disconnectSockets(true);
-      await page.locator('connection-status [data-state=reconnecting]').waitFor();
+      await poll(() => inPage<string[]>(page, 'window.shownStates')).toContain('reconnecting');
       await page.locator('connection-status [data-state=connected]').waitFor();
       await press(page, 'jwt', 'Who am I?'); // traces arrive again
     });
