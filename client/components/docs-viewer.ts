@@ -31,6 +31,16 @@ export class DocsViewer extends LitElement {
       }
       nav {
         font-size: 0.9rem;
+        position: sticky; /* the contents stay in reach while reading a long page */
+        top: 0.5rem;
+        max-height: calc(100vh - 1rem);
+        overflow-y: auto;
+      }
+      @media (max-width: 900px) {
+        nav {
+          position: static;
+          max-height: none;
+        }
       }
       nav h3 {
         font-size: 0.85rem;
