@@ -8,7 +8,12 @@ import type { KeyObject } from 'node:crypto';
 import type { CookiePolicy } from './cookies.js';
 import { HttpError } from './errors.js';
 import { createJwtRouter } from './jwt/routes.js';
+import type { TokenDenylist } from './jwt/denylist.js';
+import type { RefreshTokenStore } from './jwt/refresh.js';
+import { applyViewerSameSite, createFollowRouter, Follows } from './lab/csrf.js';
+import { createOriginalPost } from './lab/original-post.js';
 import { CapturedCookies } from './lab/replay.js';
+import { createScenarioRouter } from './lab/scenarios.js';
 import { createLabRouter } from './lab/routes.js';
 import type { LabSettingsStore } from './lab/settings.js';
 import { identifyViewer } from './lab/viewer.js';
@@ -34,6 +39,8 @@ export interface AppDeps {
   loginLimits?: LoginLimits;
   worker?: number;
   isProduction?: boolean;
+  /** The attack lab (docs/attacks.md): counted stores for revocation and refresh, the attacker page's origin. */
+  attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null };
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -42,6 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const captured = new CapturedCookies();
   const login = createLoginGuard(deps.loginLimits);
+  const follows = new Follows(); // what the CSRF scenario tries to change
   const trace = (flow: Flow) =>
     traceRequests({ flow, sink: deps.sink, settingsFor: (id) => deps.settings.get(id), worker: deps.worker });
 
@@ -49,14 +57,24 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
   app.use(securityHeaders);
   app.use(identifyViewer(deps.policy));
+  app.use(applyViewerSameSite(deps.settings, deps.policy));
 
   // The API: same-origin writes only, JSON bodies only.
-  app.use('/api', refuseCrossSiteWrites(deps.publicOrigin), requireJsonBody, express.json({ limit: '8kb', strict: true }));
+  app.use('/api', refuseCrossSiteWrites(deps.publicOrigin, deps.settings), requireJsonBody, express.json({ limit: '8kb', strict: true }));
 
   // GET /api/health — liveness, no auth: the benchmark's baseline.
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
+  app.use(
+    '/api/lab/scenarios',
+    createScenarioRouter({
+      settings: deps.settings,
+      policy: deps.policy,
+      jwtKey: deps.jwtKey,
+      attackerOrigin: deps.attack?.attackerOrigin ?? (() => null),
+    }),
+  );
   app.use('/api/lab', createLabRouter({ settings: deps.settings, captured, policy: deps.policy, store: deps.storeKind }));
   app.use(
     '/api/session',
@@ -69,11 +87,28 @@ export function createApp(deps: AppDeps): express.Express {
       captured,
       login,
     }),
+    createFollowRouter('session', follows),
   );
   app.use(
     '/api/jwt',
     trace('jwt'),
-    createJwtRouter({ users: deps.users, key: deps.jwtKey, policy: deps.policy, captured, login }),
+    createJwtRouter({
+      users: deps.users,
+      key: deps.jwtKey,
+      policy: deps.policy,
+      captured,
+      login,
+      denylist: deps.attack?.denylist,
+      refreshTokens: deps.attack?.refreshTokens,
+      originalPost: createOriginalPost({
+        users: deps.users,
+        key: deps.jwtKey,
+        policy: deps.policy,
+        sessionStore: deps.sessionStore,
+        sessionSecret: deps.sessionSecret,
+      }),
+    }),
+    createFollowRouter('jwt', follows),
   );
   app.use('/api', (_req, _res) => {
     throw new HttpError(404, 'There is no API route at this address.');
@@ -105,9 +140,10 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 
 // A form or fetch from another site rides on the browser's cookies (CSRF): refuse any unsafe
 // method whose Origin or Sec-Fetch-Site says it was not sent by this origin's own pages.
-function refuseCrossSiteWrites(publicOrigin: string | null) {
+// A viewer can turn the check off (csrfCheck) to watch the attack succeed: docs/attacks.md#csrf.
+function refuseCrossSiteWrites(publicOrigin: string | null, settings: LabSettingsStore) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (UNSAFE_METHODS.has(req.method) && isCrossOrigin(req, publicOrigin)) {
+    if (UNSAFE_METHODS.has(req.method) && isCrossOrigin(req, publicOrigin) && settings.get(req.viewerId).csrfCheck !== false) {
       throw new HttpError(403, 'This request came from another site, so it is refused (cross-site request forgery check).');
     }
     next();

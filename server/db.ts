@@ -19,6 +19,21 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX sessions_expires_at ON sessions (expires_at)`,
+  // The JWT denylist and the refresh tokens live in the same store as the sessions (docs/attacks.md).
+  `CREATE TABLE revoked_tokens (
+     jti TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);
+   CREATE TABLE refresh_tokens (
+     hash TEXT PRIMARY KEY,
+     family TEXT NOT NULL,
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     expires_at INTEGER NOT NULL,
+     used_at INTEGER
+   ) WITHOUT ROWID;
+   CREATE INDEX refresh_tokens_family ON refresh_tokens (family);
+   CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at)`,
 ];
 
 export const DEMO_USERS = [

@@ -43,6 +43,47 @@ export interface TraceEnd {
 export interface LabSettings {
   latencyMs: number; // simulated round-trip added to every store call
   deserialize: 'session' | 'database'; // session flow: trust the session's copy of the user, or reload it by id
+  denylist: boolean; // jwt flow: logout revokes the token's jti, and every request reads the denylist
+  originalPost: boolean; // jwt flow runs the blog post's own pattern (docs/attacks.md#original-post-mode)
+  refresh: boolean; // jwt flow: 60-second access tokens plus a rotating refresh token
+  csrfCheck: boolean; // refuse unsafe API requests another site sent (Origin / Sec-Fetch-Site)
+  sameSite: 'lax' | 'none'; // SameSite of the cookies the lab sets for this viewer from now on
+  storeOutage: boolean; // this viewer's calls to the session store (denylist, refresh tokens) fail
+}
+
+/** GET /api/lab/scenarios: the attack lab's registry (server/lab/scenarios.ts). */
+export interface ScenarioInfo {
+  id: string;
+  title: string;
+  summary: string;
+  doc: string; // docs/attacks.md#<id>
+  runsIn: 'server' | 'browser' | 'test'; // server: POST runs it; browser: the attacker page does; test: an integration test restarts the server
+  settings: Partial<LabSettings>; // what running it switches for this viewer
+}
+
+/** One request a scenario made, through the real server, traced to the viewer who ran it. */
+export interface ScenarioRequest {
+  label: string;
+  method: string;
+  path: string;
+  status: number;
+  requestId: string | null;
+  error: string | null;
+  steps: string[]; // the step names from its Server-Timing header
+}
+
+export interface ScenarioOutcome {
+  verdict: 'protected' | 'exposed' | 'not-applicable';
+  summary: string;
+  requests: ScenarioRequest[];
+}
+
+/** POST /api/lab/scenarios/:id */
+export interface ScenarioResult {
+  id: string;
+  doc: string;
+  settings: LabSettings; // the viewer's settings after the run
+  flows: Record<Flow, ScenarioOutcome>;
 }
 
 /** `{user}` in API answers: never a password hash. */

@@ -11,8 +11,10 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createCookiePolicy } from './cookies.js';
 import { openDatabase, seedDemoUsers, type Db } from './db.js';
+import { createRevocationStores } from './jwt/denylist.js';
 import { createTokenKey } from './jwt/tokens.js';
-import { LabSettingsStore } from './lab/settings.js';
+import { OutageSessionStore } from './lab/outage.js';
+import { ATTACK_SETTING_DEFAULTS, LabSettingsStore } from './lab/settings.js';
 import type { LoginLimits } from './login.js';
 import { attachRealtime } from './realtime.js';
 import { closeRedis, connectRedis, type LabRedisClient } from './redis.js';
@@ -29,6 +31,8 @@ export interface LabServer {
   /** The real stores, before counting: tests spy on these to check the trace's counts. */
   stores: { session: session.Store; users: UserRepository };
   settings: LabSettingsStore;
+  /** Where the attacker page (server/lab/attacker.ts) listens, once index.ts or a test starts it. */
+  attacker: { origin: string | null };
   close(): Promise<void>;
 }
 
@@ -45,9 +49,11 @@ export async function createLabServer(config: Config, options: LabServerOptions 
   const sessionStore = redis ? createRedisSessionStore(redis.sessions) : createSessionStore(config.store as 'sqlite' | 'memory', db);
   const users = createUserRepository(db);
   const counting = { defaultLatencyMs: config.storeLatencyMs };
+  const revocation = createRevocationStores(config.store, db, counting);
+  const attacker: LabServer['attacker'] = { origin: null };
   const policy = createCookiePolicy(config.secureCookies);
   const publicOrigin = config.publicUrl ? new URL(config.publicUrl).origin : null;
-  const settings = new LabSettingsStore({ latencyMs: config.storeLatencyMs, deserialize: 'session' });
+  const settings = new LabSettingsStore({ latencyMs: config.storeLatencyMs, deserialize: 'session', ...ATTACK_SETTING_DEFAULTS });
 
   const httpServer = createServer();
   // Register the app before socket.io: engine.io's attach() keeps the 'request' listeners it finds
@@ -62,7 +68,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
   }
   const app = createApp({
     policy,
-    sessionStore: new CountedSessionStore(sessionStore, counting),
+    sessionStore: new CountedSessionStore(new OutageSessionStore(sessionStore), counting),
     users: countPromiseStore(
       'userDb',
       users,
@@ -82,6 +88,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     loginLimits: options.loginLimits,
     worker: options.worker,
     isProduction: config.isProduction,
+    attack: { denylist: revocation.denylist, refreshTokens: revocation.refreshTokens, attackerOrigin: () => attacker.origin },
   });
 
   return {
@@ -89,11 +96,13 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     io,
     db,
     stores: { session: sessionStore, users },
+    attacker,
     settings,
     async close() {
       await io.close(); // also closes the http server
       if (sessionStore instanceof SqliteSessionStore) sessionStore.close();
       if (redis) await Promise.all([redis.sessions, redis.pub, redis.sub].map(closeRedis));
+      revocation.close();
       db.close();
     },
   };

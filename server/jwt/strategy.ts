@@ -8,7 +8,8 @@ import type { CookiePolicy } from '../cookies.js';
 import { createLocalStrategy } from '../login.js';
 import { currentTrace } from '../trace/tracer.js';
 import type { UserRepository } from '../users.js';
-import { checkClaims, reasonFromError, userFromClaims, VERIFY_OPTIONS, type VerifyFailure } from './tokens.js';
+import type { TokenDenylist } from './denylist.js';
+import { checkClaims, reasonFromError, userFromClaims, VERIFY_OPTIONS, type TokenClaims, type VerifyFailure } from './tokens.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -16,6 +17,8 @@ declare global {
     interface Request {
       /** Why the token was refused, when it was: what /me and the trace report. */
       tokenFailure?: VerifyFailure;
+      /** The verified token's claims: logout revokes its jti. */
+      tokenClaims?: TokenClaims;
     }
   }
 }
@@ -38,7 +41,12 @@ export function cookieExtractor(policy: CookiePolicy): JwtFromRequestFunction {
   };
 }
 
-export function createJwtPassport(users: UserRepository, key: KeyObject, policy: CookiePolicy): InstanceType<typeof Passport> {
+export function createJwtPassport(
+  users: UserRepository,
+  key: KeyObject,
+  policy: CookiePolicy,
+  denylist?: TokenDenylist,
+): InstanceType<typeof Passport> {
   const passport = new Passport();
   passport.use('local', createLocalStrategy(users));
   passport.use(
@@ -57,7 +65,19 @@ export function createJwtPassport(users: UserRepository, key: KeyObject, policy:
           req.tokenFailure = checked.reason;
           return done(null, false);
         }
-        return done(null, userFromClaims(checked.claims));
+        // With the viewer's denylist on, a valid signature is not enough: one store read per request.
+        if (!denylist || currentTrace()?.settings.denylist !== true) {
+          req.tokenClaims = checked.claims;
+          return done(null, userFromClaims(checked.claims));
+        }
+        denylist.isRevoked(checked.claims.jti).then((revoked) => {
+          if (revoked) {
+            req.tokenFailure = 'revoked';
+            return done(null, false);
+          }
+          req.tokenClaims = checked.claims;
+          return done(null, userFromClaims(checked.claims));
+        }, done);
       },
     ),
   );

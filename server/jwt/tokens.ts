@@ -23,7 +23,8 @@ export type VerifyFailure =
   | 'expired'
   | 'not-yet-valid'
   | 'missing-exp'
-  | 'bad-claims';
+  | 'bad-claims'
+  | 'revoked';
 
 export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reason: VerifyFailure };
 
@@ -95,6 +96,7 @@ const FAILURE_SENTENCES: Record<VerifyFailure, string> = {
   'not-yet-valid': 'The token is not valid yet.',
   'missing-exp': 'The token has no expiry (exp), so this server refuses it.',
   'bad-claims': 'The token is signed correctly but its claims are not the ones this server issues.',
+  revoked: 'The token was revoked at logout (its jti is on the denylist).',
 };
 
 export function describeFailure(reason: VerifyFailure): string {

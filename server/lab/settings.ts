@@ -16,7 +16,28 @@ export const SETTING_FIELDS: { [K in keyof LabSettings]: Parser<LabSettings[K]> 
     v === 'session' || v === 'database'
       ? { ok: true, value: v }
       : { ok: false, error: 'deserialize must be "session" or "database".' },
+  denylist: boolean('denylist'),
+  originalPost: boolean('originalPost'),
+  refresh: boolean('refresh'),
+  csrfCheck: boolean('csrfCheck'),
+  sameSite: (v) =>
+    v === 'lax' || v === 'none' ? { ok: true, value: v } : { ok: false, error: 'sameSite must be "lax" or "none".' },
+  storeOutage: boolean('storeOutage'),
 };
+
+/** The attack lab's switches (docs/attacks.md): all off, so the lab starts hardened. */
+export const ATTACK_SETTING_DEFAULTS = {
+  denylist: false,
+  originalPost: false,
+  refresh: false,
+  csrfCheck: true,
+  sameSite: 'lax',
+  storeOutage: false,
+} as const satisfies Partial<LabSettings>;
+
+function boolean(name: string): Parser<boolean> {
+  return (v) => (typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, error: `${name} must be true or false.` });
+}
 
 export function parseSettingsPatch(body: unknown): { ok: true; patch: Partial<LabSettings> } | { ok: false; error: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -12,6 +12,7 @@ export interface StepInfo {
 
 const SESSION_DOC = 'docs/session-flow.md';
 const JWT_DOC = 'docs/jwt-cookie-flow.md';
+const ATTACKS_DOC = 'docs/attacks.md';
 
 const both = (anchor: string): Record<Flow, string> => ({
   session: `${SESSION_DOC}#${anchor}`,
@@ -113,6 +114,63 @@ export const STEPS = {
     label: 'Tell the browser to drop the token cookie',
     source: 'server/cookies.ts',
     doc: `${JWT_DOC}#expire-the-cookie`,
+  },
+
+  // The attack lab (docs/attacks.md): revocation, refresh, original-post mode
+  'jwt.denylist.check': {
+    label: "Ask the denylist whether this token's jti was revoked",
+    source: 'server/jwt/denylist.ts',
+    doc: `${ATTACKS_DOC}#revocation-on`,
+  },
+  'jwt.denylist.revoke': {
+    label: "Add the token's jti to the denylist until its exp",
+    source: 'server/jwt/denylist.ts',
+    doc: `${ATTACKS_DOC}#revocation-on`,
+  },
+  'jwt.refresh.issue': {
+    label: 'Store a new refresh token (its hash) in a new family',
+    source: 'server/jwt/refresh.ts',
+    doc: `${ATTACKS_DOC}#short-expiry-with-refresh`,
+  },
+  'jwt.refresh.find': {
+    label: 'Look the refresh token up by its hash',
+    source: 'server/jwt/refresh.ts',
+    doc: `${ATTACKS_DOC}#short-expiry-with-refresh`,
+  },
+  'jwt.refresh.rotate': {
+    label: 'Mark the refresh token used and store its successor',
+    source: 'server/jwt/refresh.ts',
+    doc: `${ATTACKS_DOC}#short-expiry-with-refresh`,
+  },
+  'jwt.refresh.revoke-family': {
+    label: 'Revoke every refresh token of this family',
+    source: 'server/jwt/refresh.ts',
+    doc: `${ATTACKS_DOC}#short-expiry-with-refresh`,
+  },
+  'jwt.refresh.cookie.set': {
+    label: 'Set the refresh cookie (HttpOnly, sent only to /api/jwt)',
+    source: 'server/jwt/refresh.ts',
+    doc: `${ATTACKS_DOC}#short-expiry-with-refresh`,
+  },
+  'original.sign': {
+    label: 'jwt.sign(user, secret): the whole user row, password hash included, no exp',
+    source: 'server/lab/original-post.ts',
+    doc: `${ATTACKS_DOC}#original-post-mode`,
+  },
+  'original.cookie.set': {
+    label: "res.cookie('token', token): readable by page scripts, no expiry",
+    source: 'server/lab/original-post.ts',
+    doc: `${ATTACKS_DOC}#original-post-mode`,
+  },
+  'original.verify': {
+    label: "passport-jwt with the post's options: the signature only, no exp required",
+    source: 'server/lab/original-post.ts',
+    doc: `${ATTACKS_DOC}#original-post-mode`,
+  },
+  'original.session.login': {
+    label: "passport.authenticate('jwt') with default sessions: req.logIn saves a session",
+    source: 'server/lab/original-post.ts',
+    doc: `${ATTACKS_DOC}#original-post-mode`,
   },
 
   // Both flows
