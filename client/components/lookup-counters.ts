@@ -30,7 +30,8 @@ export class LookupCounters extends LitElement {
         border-bottom: 1px solid var(--line);
         text-align: right;
       }
-      th[scope='row'] {
+      th[scope='row'],
+      th.store {
         text-align: left;
         font-weight: normal;
       }
@@ -88,7 +89,7 @@ export class LookupCounters extends LitElement {
             <th scope="colgroup" colspan="2">All requests</th>
           </tr>
           <tr>
-            <th scope="col">Store</th>
+            <th scope="col" class="store">Store</th>
             <th scope="col">reads</th>
             <th scope="col">writes</th>
             <th scope="col">reads</th>
