@@ -14,6 +14,7 @@ import { applyViewerSameSite, createFollowRouter, Follows } from './lab/csrf.js'
 import { createOriginalPost } from './lab/original-post.js';
 import { CapturedCookies } from './lab/replay.js';
 import { createScenarioRouter } from './lab/scenarios.js';
+import { createLoadRouter, type LoadReporter } from './lab/load.js';
 import { createLabRouter } from './lab/routes.js';
 import type { LabSettingsStore } from './lab/settings.js';
 import { identifyViewer } from './lab/viewer.js';
@@ -39,6 +40,10 @@ export interface AppDeps {
   loginLimits?: LoginLimits;
   worker?: number;
   isProduction?: boolean;
+  /** false (TRACE=off): no tracer at all, so the benchmark can measure what tracing costs. */
+  tracing?: boolean;
+  /** Reports load runs (POST /api/lab/load) to their viewer: the broadcaster. */
+  loads?: LoadReporter;
   /** The attack lab (docs/attacks.md): counted stores for revocation and refresh, the attacker page's origin. */
   attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null };
 }
@@ -51,7 +56,9 @@ export function createApp(deps: AppDeps): express.Express {
   const login = createLoginGuard(deps.loginLimits);
   const follows = new Follows(); // what the CSRF scenario tries to change
   const trace = (flow: Flow) =>
-    traceRequests({ flow, sink: deps.sink, settingsFor: (id) => deps.settings.get(id), worker: deps.worker });
+    deps.tracing === false
+      ? skipTracing
+      : traceRequests({ flow, sink: deps.sink, settingsFor: (id) => deps.settings.get(id), worker: deps.worker });
 
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -75,6 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
       attackerOrigin: deps.attack?.attackerOrigin ?? (() => null),
     }),
   );
+  if (deps.loads) app.use('/api/lab/load', createLoadRouter({ reporter: deps.loads, policy: deps.policy }));
   app.use('/api/lab', createLabRouter({ settings: deps.settings, captured, policy: deps.policy, store: deps.storeKind }));
   app.use(
     '/api/session',
@@ -129,6 +137,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(errorHandler(deps.isProduction ?? false));
   return app;
+}
+
+function skipTracing(_req: Request, _res: Response, next: NextFunction): void {
+  next();
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {

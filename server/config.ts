@@ -16,6 +16,10 @@ export interface Config {
   redisUrl: string;
   storeLatencyMs: number;
   workers: number;
+  /** The attacker page's port for the CSRF and XSS scenarios (docs/attacks.md); 0: any free port. */
+  attackerPort: number;
+  /** TRACE=off: no traces at all (no Trace objects, no AsyncLocalStorage, no Server-Timing), for the benchmark's comparison. */
+  tracing: boolean;
   /** Where browsers reach the lab, when behind a proxy; https:// makes cookies Secure and __Host-. */
   publicUrl: string | null;
   secureCookies: boolean;
@@ -46,6 +50,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: redisUrl(env),
     storeLatencyMs: integer(env, 'STORE_LATENCY_MS', 0, 0, 5000),
     workers: integer(env, 'WORKERS', 1, 1, 16),
+    attackerPort: integer(env, 'ATTACKER_PORT', 0, 0, 65535),
+    tracing: oneOf(env, 'TRACE', ['on', 'off'] as const, 'on') === 'on',
     publicUrl: publicUrl || null,
     secureCookies: publicUrl?.startsWith('https://') ?? false,
     isProduction: env.NODE_ENV === 'production',

@@ -3,6 +3,7 @@
 import cluster from 'node:cluster';
 import { joinCluster, runPrimary, workerId } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { startAttacker } from './lab/attacker.js';
 import { createLabServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -45,6 +46,14 @@ async function main(): Promise<void> {
   });
   lab.httpServer.listen(config.port, config.host, () => {
     console.log(`Sessions vs JWT lab: http://${config.host}:${config.port} (store: ${config.store})`);
+    // The CSRF and XSS scenarios' second site (docs/attacks.md#csrf); the lab runs fine without it.
+    startAttacker(`http://${config.host}:${config.port}`, config.attackerPort).then(
+      (attacker) => {
+        lab.attacker.origin = attacker.origin;
+        console.log(`Attacker page for the CSRF and XSS scenarios: ${attacker.origin}`);
+      },
+      (err: NodeJS.ErrnoException) => console.warn(`The attacker page could not start (${err.code ?? err.message}); set ATTACKER_PORT to a free port.`),
+    );
   });
 }
 

@@ -37,6 +37,43 @@ export interface TraceEnd {
   durationMs: number;
   lookups: LookupCounts;
   worker?: number; // which process answered (scaling out)
+  // Time inside the request that no step covers: Express routing and middleware, writing the body,
+  // waiting on the event loop. The steps' durationMs plus this make durationMs.
+  untracedMs?: number;
+  tracerMs?: number; // the tracer's own bookkeeping for this request (inside untracedMs)
+}
+
+/** Ended requests of one flow that a trace:batch counts instead of sending their steps. */
+export interface TraceSummary {
+  requests: number;
+  lookups: LookupCounts;
+  durationMs: { total: number; max: number };
+  statuses: Record<string, number>; // e.g. { '200': 97, '401': 3 }
+}
+
+/**
+ * Under a burst the server stops sending one message per step: a viewer gets at most a few of
+ * these a second, with the newest requests in full and the others added up per flow.
+ */
+export interface TraceBatch {
+  requests: { steps: TraceStep[]; end: TraceEnd }[]; // complete, oldest first; steps already sent live are left out
+  summarised: Partial<Record<Flow, TraceSummary>>; // ended requests not in `requests`
+}
+
+/** POST /api/lab/load: a server-side run of GET /api/<flow>/me, reported to the viewer who started it. */
+export interface LoadProgress {
+  runId: string;
+  flow: Flow;
+  total: number;
+  done: number; // answered, whatever the status
+  failed: number; // answered with something other than 200, or not at all
+  elapsedMs: number;
+  requestsPerSecond: number;
+  lookupsPerRequest: number | null; // from the runs' traces; null when tracing is off
+  statuses: Record<string, number>;
+  user: string | null; // whom the run is logged in as
+  finished: boolean;
+  error?: string; // why the run stopped early
 }
 
 /** A viewer's lab settings (GET/PUT /api/lab). New switches are added here and in server/lab/settings.ts. */
@@ -96,6 +133,8 @@ export interface PublicUser {
 export interface ServerToClientEvents {
   'trace:step': (step: TraceStep) => void;
   'trace:end': (end: TraceEnd) => void;
+  'trace:batch': (batch: TraceBatch) => void;
+  'load:progress': (progress: LoadProgress) => void;
 }
 
 // The dashboard sends nothing over the socket: its room comes from its handshake cookie.

@@ -66,6 +66,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     // which process answered: the cluster tests and curl -i can tell workers apart
     httpServer.prependListener('request', (_req, res) => res.setHeader('X-Worker', worker));
   }
+  const broadcaster = createBroadcastSink(io);
   const app = createApp({
     policy,
     sessionStore: new CountedSessionStore(new OutageSessionStore(sessionStore), counting),
@@ -81,7 +82,9 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     sessionSecret: config.sessionSecret,
     jwtKey: createTokenKey(config.jwtSecret),
     settings,
-    sink: createBroadcastSink(io),
+    sink: broadcaster,
+    loads: broadcaster,
+    tracing: config.tracing,
     storeKind: config.store,
     publicOrigin,
     clientDir: options.clientDir,
@@ -99,6 +102,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     attacker,
     settings,
     async close() {
+      broadcaster.close();
       await io.close(); // also closes the http server
       if (sessionStore instanceof SqliteSessionStore) sessionStore.close();
       if (redis) await Promise.all([redis.sessions, redis.pub, redis.sub].map(closeRedis));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig, type Config } from '../server/config.js';
-import type { ClientToServerEvents, ServerToClientEvents, TraceEnd, TraceStep } from '../server/protocol.js';
+import type { ClientToServerEvents, ServerToClientEvents, TraceBatch, TraceEnd, TraceStep } from '../server/protocol.js';
 import { createLabServer, type LabServer, type LabServerOptions } from '../server/server.js';
 
 export interface TestLab extends LabServer {
@@ -114,6 +114,7 @@ export type TraceSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class Watcher {
   readonly steps: TraceStep[] = [];
   readonly ends: TraceEnd[] = [];
+  readonly batches: TraceBatch[] = [];
   readonly socket: TraceSocket;
 
   constructor(url: string, cookie: string, origin = url) {
@@ -125,6 +126,15 @@ export class Watcher {
     });
     this.socket.on('trace:step', (s) => this.steps.push(s));
     this.socket.on('trace:end', (e) => this.ends.push(e));
+    // Past its live budget a viewer gets batches (server/trace/broadcast.ts): the newest requests in
+    // full, the rest only counted in `summarised`, which a test reads from `batches`.
+    this.socket.on('trace:batch', (batch) => {
+      this.batches.push(batch);
+      for (const request of batch.requests) {
+        this.steps.push(...request.steps);
+        this.ends.push(request.end);
+      }
+    });
   }
 
   connected(): Promise<void> {

@@ -37,9 +37,14 @@ export class Trace {
   readonly lookups = emptyLookupCounts();
   private readonly startedAt = performance.now();
   private seq = 0;
-  // Time spent in steps recorded inside a `measure` that is still running, so an outer step
-  // reports only its own work and the steps' durations add up to the request's.
-  private readonly nested: number[] = [];
+  // The time already claimed by recorded steps, as sorted disjoint [start, end] pairs. A step owns
+  // only the part of its interval that no earlier-recorded step covers: a `measure` does not count
+  // the store calls inside it, and a store call that was in flight while the headers were written
+  // (express-session's touch) does not count response.send again. So the steps never add up to
+  // more than the request, and what they leave out is reported as the end's `untracedMs`.
+  private covered: number[] = [];
+  // The tracer's own bookkeeping for this request, reported as the end's `tracerMs`.
+  private ownMs = 0;
 
   constructor(
     readonly flow: Flow,
@@ -54,8 +59,9 @@ export class Trace {
   }
 
   /** Records a step that began at `startMs` (from `now()`) and ends now. */
-  record(name: StepName, startMs: number, detail?: Detail, lookup?: Lookup, nestedMs = 0): TraceStep {
-    const durationMs = Math.max(0, this.now() - startMs - nestedMs);
+  record(name: StepName, startMs: number, detail?: Detail, lookup?: Lookup): TraceStep {
+    const endMs = this.now();
+    const durationMs = this.claim(startMs, endMs);
     const step: TraceStep = {
       requestId: this.requestId,
       flow: this.flow,
@@ -75,18 +81,42 @@ export class Trace {
     }
     if (detail) step.detail = detail;
     this.steps.push(step);
-    if (this.nested.length > 0) this.nested[this.nested.length - 1] += durationMs;
     if (this.viewerId && this.sink) this.sink.step(this.viewerId, step);
+    this.ownMs += this.now() - endMs;
     return step;
   }
 
+  /** Adds [startMs, endMs] to the covered time; returns how much of it no earlier step had covered. */
+  private claim(startMs: number, endMs: number): number {
+    const start = Math.min(Math.max(0, startMs), endMs);
+    let overlap = 0;
+    let mergedStart = start;
+    let mergedEnd = endMs;
+    const next: number[] = [];
+    for (let i = 0; i < this.covered.length; i += 2) {
+      const s = this.covered[i];
+      const e = this.covered[i + 1];
+      if (e < start || s > endMs) {
+        next.push(s, e);
+        continue;
+      }
+      overlap += Math.max(0, Math.min(e, endMs) - Math.max(s, start));
+      mergedStart = Math.min(mergedStart, s);
+      mergedEnd = Math.max(mergedEnd, e);
+    }
+    let at = 0;
+    while (at < next.length && next[at] < mergedStart) at += 2;
+    next.splice(at, 0, mergedStart, mergedEnd);
+    this.covered = next;
+    return endMs - start - overlap;
+  }
+
   /**
-   * Runs `work` as one step. Steps recorded while it runs (store calls, say) are subtracted from
-   * its duration, so it reports only its own work.
+   * Runs `work` as one step. Steps recorded while it runs (store calls, say) are not counted again
+   * in its duration, so it reports only its own work.
    */
   async measure<T>(name: StepName, work: () => Promise<T>, detail?: (result: T) => Detail): Promise<T> {
     const startMs = this.now();
-    this.nested.push(0);
     let result: T | undefined;
     let failed = true;
     try {
@@ -94,21 +124,25 @@ export class Trace {
       failed = false;
       return result;
     } finally {
-      const nestedMs = this.nested.pop() ?? 0;
       const shown = failed ? { failed: true } : detail?.(result as T);
-      this.record(name, startMs, shown, undefined, nestedMs);
+      this.record(name, startMs, shown);
     }
   }
 
   finish(method: string, path: string, status: number, worker?: number): TraceEnd {
+    const durationMs = this.now();
+    let coveredMs = 0;
+    for (let i = 0; i < this.covered.length; i += 2) coveredMs += Math.min(this.covered[i + 1], durationMs) - this.covered[i];
     const end: TraceEnd = {
       requestId: this.requestId,
       flow: this.flow,
       method,
       path,
       status,
-      durationMs: this.now(),
+      durationMs,
       lookups: this.lookups,
+      untracedMs: Math.max(0, durationMs - coveredMs),
+      tracerMs: this.ownMs,
     };
     if (worker !== undefined) end.worker = worker;
     if (this.viewerId && this.sink) this.sink.end(this.viewerId, end);
