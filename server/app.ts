@@ -39,6 +39,8 @@ export interface AppDeps {
   clientDir?: string;
   loginLimits?: LoginLimits;
   worker?: number;
+  /** The cookies kept for "Replay my old cookie"; passed in so a cluster can share them (server/cluster.ts). */
+  captured?: CapturedCookies;
   isProduction?: boolean;
   /** false (TRACE=off): no tracer at all, so the benchmark can measure what tracing costs. */
   tracing?: boolean;
@@ -52,7 +54,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
-  const captured = new CapturedCookies();
+  const captured = deps.captured ?? new CapturedCookies();
   const login = createLoginGuard(deps.loginLimits);
   const follows = new Follows(); // what the CSRF scenario tries to change
   const trace = (flow: Flow) =>

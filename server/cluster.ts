@@ -8,7 +8,8 @@
 //   that is what makes STORE=memory visibly fail across workers.
 // - The primary relays socket.io room broadcasts between workers (@socket.io/cluster-adapter),
 //   unless STORE=redis, where Redis carries them (server/server.ts picks the adapter).
-// - The primary relays lab settings changes, so a PUT /api/lab on one worker applies on all.
+// - The primary relays each viewer's lab settings and the cookie captured for "Replay my old
+//   cookie", so a PUT /api/lab or a logout on one worker counts on all.
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -16,21 +17,25 @@ import { setupPrimary as setupAdapterPrimary } from '@socket.io/cluster-adapter'
 import { setupMaster as setupStickyPrimary, setupWorker as setupStickyWorker } from '@socket.io/sticky';
 import type { Config } from './config.js';
 import { openDatabase, seedDemoUsers } from './db.js';
-import type { LabSettingsStore } from './lab/settings.js';
-import type { LabSettings } from './protocol.js';
 import type { LabServer } from './server.js';
 
-type SettingsMessage =
-  | { type: 'lab:settings'; viewerId: string; settings: LabSettings }
-  | { type: 'lab:settings:hello' }
-  | { type: 'lab:settings:snapshot'; entries: [string, LabSettings][] };
+/** Per-viewer state each worker keeps in memory and the cluster keeps in step (settings, captured cookies). */
+interface Replicated<T> {
+  onUpdate(listener: (viewerId: string, value: T) => void): void;
+  apply(viewerId: string, value: T): void;
+}
 
-const MAX_VIEWERS = 10_000; // as LabSettingsStore: the relay's copy must not grow with visitors either
+type ShareMessage =
+  | { type: 'lab:share'; channel: string; viewerId: string; value: unknown }
+  | { type: 'lab:share:hello' }
+  | { type: 'lab:share:snapshot'; entries: [string, string, unknown][] };
+
+const MAX_ENTRIES = 20_000; // two channels of 10,000 viewers, as the workers' own maps: the relay's copy must not grow with visitors either
 const RESPAWN_DELAY_MS = 500;
 
-function isSettingsMessage(message: unknown): message is SettingsMessage {
+function isShareMessage(message: unknown): message is ShareMessage {
   const type = (message as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && type.startsWith('lab:settings');
+  return type === 'lab:share' || type === 'lab:share:hello' || type === 'lab:share:snapshot';
 }
 
 /** The primary: prepares the database once, forks the workers, listens, and restarts a worker that dies. */
@@ -45,7 +50,7 @@ export async function runPrimary(config: Config): Promise<void> {
   const httpServer = createServer();
   setupStickyPrimary(httpServer, { loadBalancingMethod: 'round-robin' });
   if (config.store !== 'redis') setupAdapterPrimary();
-  relayLabSettings();
+  relayViewerState();
 
   let stopping = false;
   const ready = new Set<number>();
@@ -90,10 +95,10 @@ export async function runPrimary(config: Config): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-/** In a worker: take connections from the primary instead of listening, and share settings changes. */
+/** In a worker: take connections from the primary instead of listening, and share per-viewer state. */
 export function joinCluster(lab: LabServer): void {
   setupStickyWorker(lab.io);
-  shareLabSettings(lab.settings);
+  shareViewerState({ settings: channel(lab.settings), captured: channel(lab.captured) });
   process.send?.({ type: 'lab:worker-ready' });
   // The primary is gone (killed, crashed): nobody can send this worker connections any more.
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
@@ -104,33 +109,42 @@ export function workerId(): number | undefined {
   return cluster.isWorker ? cluster.worker?.id : undefined;
 }
 
-// Settings: each worker keeps its own copy, so `get` on the request path stays a local read. An
-// update goes worker → primary → every other worker. Requests reach a worker through the primary
-// over the same channel, after any update sent before them, so a PUT's effect is visible on the
-// very next request, whichever worker takes it.
-function shareLabSettings(settings: LabSettingsStore): void {
-  settings.onUpdate((viewerId, next) => process.send?.({ type: 'lab:settings', viewerId, settings: next } satisfies SettingsMessage));
+// Each worker keeps its own copy, so reading the settings on the request path is a local, synchronous
+// read. An update goes worker → primary → every other worker. Requests reach a worker through the
+// primary over the same channel, after any update sent before them, so a PUT's effect is visible on
+// the very next request, whichever worker takes it.
+function shareViewerState(channels: Record<string, Replicated<unknown>>): void {
+  for (const [channel, state] of Object.entries(channels)) {
+    state.onUpdate((viewerId, value) => process.send?.({ type: 'lab:share', channel, viewerId, value } satisfies ShareMessage));
+  }
+  // values come from this cluster's own workers, written by the same code: trusted as they are
+  const apply = (channel: string, viewerId: string, value: unknown) => channels[channel]?.apply(viewerId, value);
   process.on('message', (message: unknown) => {
-    if (!isSettingsMessage(message)) return;
-    if (message.type === 'lab:settings') settings.apply(message.viewerId, message.settings);
-    else if (message.type === 'lab:settings:snapshot') for (const [viewerId, s] of message.entries) settings.apply(viewerId, s);
+    if (!isShareMessage(message)) return;
+    if (message.type === 'lab:share') apply(message.channel, message.viewerId, message.value);
+    else if (message.type === 'lab:share:snapshot') for (const [channel, viewerId, value] of message.entries) apply(channel, viewerId, value);
   });
   // A worker started after a crash asks for what the others already know.
-  process.send?.({ type: 'lab:settings:hello' } satisfies SettingsMessage);
+  process.send?.({ type: 'lab:share:hello' } satisfies ShareMessage);
 }
 
-function relayLabSettings(): void {
-  const known = new Map<string, LabSettings>();
+function channel<T>(state: Replicated<T>): Replicated<unknown> {
+  return state as Replicated<unknown>;
+}
+
+function relayViewerState(): void {
+  const known = new Map<string, [string, string, unknown]>(); // `${channel} ${viewerId}` → the latest value
   cluster.on('message', (from, message: unknown) => {
-    if (!isSettingsMessage(message)) return;
-    if (message.type === 'lab:settings:hello') {
-      from.send({ type: 'lab:settings:snapshot', entries: [...known] } satisfies SettingsMessage);
+    if (!isShareMessage(message)) return;
+    if (message.type === 'lab:share:hello') {
+      from.send({ type: 'lab:share:snapshot', entries: [...known.values()] } satisfies ShareMessage);
       return;
     }
-    if (message.type !== 'lab:settings') return;
-    known.delete(message.viewerId);
-    known.set(message.viewerId, message.settings);
-    if (known.size > MAX_VIEWERS) known.delete(known.keys().next().value as string);
+    if (message.type !== 'lab:share') return;
+    const key = `${message.channel} ${message.viewerId}`;
+    known.delete(key);
+    known.set(key, [message.channel, message.viewerId, message.value]);
+    if (known.size > MAX_ENTRIES) known.delete(known.keys().next().value as string);
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker && worker.id !== from.id && worker.isConnected()) worker.send(message);
     }

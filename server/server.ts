@@ -14,6 +14,7 @@ import { openDatabase, seedDemoUsers, type Db } from './db.js';
 import { createRevocationStores } from './jwt/denylist.js';
 import { createTokenKey } from './jwt/tokens.js';
 import { OutageSessionStore } from './lab/outage.js';
+import { CapturedCookies } from './lab/replay.js';
 import { ATTACK_SETTING_DEFAULTS, LabSettingsStore } from './lab/settings.js';
 import type { LoginLimits } from './login.js';
 import { attachRealtime } from './realtime.js';
@@ -31,6 +32,8 @@ export interface LabServer {
   /** The real stores, before counting: tests spy on these to check the trace's counts. */
   stores: { session: session.Store; users: UserRepository };
   settings: LabSettingsStore;
+  /** The cookies kept for "Replay my old cookie" (shared between workers like the settings). */
+  captured: CapturedCookies;
   /** Where the attacker page (server/lab/attacker.ts) listens, once index.ts or a test starts it. */
   attacker: { origin: string | null };
   close(): Promise<void>;
@@ -54,6 +57,8 @@ export async function createLabServer(config: Config, options: LabServerOptions 
   const policy = createCookiePolicy(config.secureCookies);
   const publicOrigin = config.publicUrl ? new URL(config.publicUrl).origin : null;
   const settings = new LabSettingsStore({ latencyMs: config.storeLatencyMs, deserialize: 'session', ...ATTACK_SETTING_DEFAULTS });
+
+  const captured = new CapturedCookies();
 
   const httpServer = createServer();
   // Register the app before socket.io: engine.io's attach() keeps the 'request' listeners it finds
@@ -90,6 +95,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     clientDir: options.clientDir,
     loginLimits: options.loginLimits,
     worker: options.worker,
+    captured,
     isProduction: config.isProduction,
     attack: { denylist: revocation.denylist, refreshTokens: revocation.refreshTokens, attackerOrigin: () => attacker.origin },
   });
@@ -101,6 +107,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     stores: { session: sessionStore, users },
     attacker,
     settings,
+    captured,
     async close() {
       broadcaster.close();
       await io.close(); // also closes the http server

@@ -121,6 +121,18 @@ describe('WORKERS=2, STORE=sqlite (one WAL file shared by the workers)', () => {
     const replayed = await requestOn(client, { notWorker: workerOf(logout) }, (c) => c.get('/api/session/me', { cookie }));
     expect(replayed.status).toBe(401);
   });
+
+  it('POST /api/<flow>/replay on another worker finds the cookie captured at logout', async () => {
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    for (const [flow, expected] of [['jwt', 200], ['session', 401]] as const) {
+      expect((await client.login(flow)).status).toBe(200);
+      const logout = await client.post(`/api/${flow}/logout`);
+      expect(logout.status).toBe(204);
+      const replay = await requestOn(client, { notWorker: workerOf(logout) }, (c) => c.post(`/api/${flow}/replay`));
+      expect(replay.status).toBe(expected); // the JWT copy still works after logout; the session is gone
+    }
+  });
 });
 
 describe('socket.io long-polling on a single process', () => {

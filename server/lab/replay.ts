@@ -12,7 +12,21 @@ export class CapturedCookies {
   private readonly byViewer = new BoundedMap<string, Partial<Record<Flow, string>>>(10_000);
 
   set(viewerId: string, flow: Flow, raw: string): void {
-    this.byViewer.set(viewerId, { ...this.byViewer.get(viewerId), [flow]: raw });
+    const next = { ...this.byViewer.get(viewerId), [flow]: raw };
+    this.byViewer.set(viewerId, next);
+    for (const listener of this.listeners) listener(viewerId, next);
+  }
+
+  // Scaling out (server/cluster.ts): the logout and the replay may reach different workers, so a
+  // capture made here is sent to the others, which `apply` it without sending it on again.
+  private readonly listeners: ((viewerId: string, captured: Partial<Record<Flow, string>>) => void)[] = [];
+
+  onUpdate(listener: (viewerId: string, captured: Partial<Record<Flow, string>>) => void): void {
+    this.listeners.push(listener);
+  }
+
+  apply(viewerId: string, captured: Partial<Record<Flow, string>>): void {
+    this.byViewer.set(viewerId, { ...captured });
   }
 
   get(viewerId: string | null, flow: Flow): string | undefined {
