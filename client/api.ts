@@ -20,13 +20,14 @@ export interface LabInfo {
 
 /** GET /api/lab/cookies: what the browser sent, decoded by the server (page JS cannot read HttpOnly cookies). */
 export interface CookieReport {
-  session: { present: boolean; id: string | null; signed: boolean };
+  session: { present: boolean; id: string | null; signed: boolean; bytes?: number };
   jwt: {
     present: boolean;
     header: Record<string, unknown> | null;
     payload: Record<string, unknown> | null;
     signature: string | null;
     raw: { header: string; payload: string } | null;
+    bytes?: number; // the whole cookie value, sent with every request
   };
   captured: { session: boolean; jwt: boolean };
 }

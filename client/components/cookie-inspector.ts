@@ -129,6 +129,7 @@ export class CookieInspector extends LitElement {
         <code>sid</code> = <span class="token">${session.id ?? '(empty)'}</span>
         ${session.signed ? html`<span class="muted">(signed with the session secret)</span>` : nothing}
       </p>
+      ${this.renderSize(session.bytes)}
       <p class="muted">
         An opaque random ID, shortened here. It means nothing on its own: every request looks it up in the
         server's session store, so deleting the session there logs the cookie out for good.
@@ -144,6 +145,7 @@ export class CookieInspector extends LitElement {
           >${jwt.raw?.payload ?? '?'}</span
         >.<span class="part-signature">${jwt.signature ?? '?'}</span>
       </p>
+      ${this.renderSize(jwt.bytes)}
       <div class="parts">
         <div>
           <h4 class="part-header">Header</h4>
@@ -160,6 +162,11 @@ export class CookieInspector extends LitElement {
         </div>
       </div>
     `;
+  }
+
+  private renderSize(bytes: number | undefined) {
+    if (bytes === undefined) return nothing;
+    return html`<p data-testid="cookie-bytes"><strong>${bytes}</strong> bytes, sent with every request to this site.</p>`;
   }
 
   private renderObject(object: Record<string, unknown> | null) {
