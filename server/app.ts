@@ -42,12 +42,12 @@ export interface AppDeps {
   /** The cookies kept for "Replay my old cookie"; passed in so a cluster can share them (server/cluster.ts). */
   captured?: CapturedCookies;
   isProduction?: boolean;
+  /** The attack lab (docs/attacks.md): counted stores for revocation and refresh, the attacker page's origin. */
+  attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null };
   /** false (TRACE=off): no tracer at all, so the benchmark can measure what tracing costs. */
   tracing?: boolean;
   /** Reports load runs (POST /api/lab/load) to their viewer: the broadcaster. */
   loads?: LoadReporter;
-  /** The attack lab (docs/attacks.md): counted stores for revocation and refresh, the attacker page's origin. */
-  attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null };
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -63,18 +63,20 @@ export function createApp(deps: AppDeps): express.Express {
       : traceRequests({ flow, sink: deps.sink, settingsFor: (id) => deps.settings.get(id), worker: deps.worker });
 
   app.disable('x-powered-by');
+  app.set('etag', false); // per-user API answers: no 304s that hide a request's real status
   app.set('query parser', 'simple');
   app.use(securityHeaders);
   app.use(identifyViewer(deps.policy));
   app.use(applyViewerSameSite(deps.settings, deps.policy));
 
   // The API: same-origin writes only, JSON bodies only.
-  app.use('/api', refuseCrossSiteWrites(deps.publicOrigin, deps.settings), requireJsonBody, express.json({ limit: '8kb', strict: true }));
+  app.use('/api', noStore, refuseCrossSiteWrites(deps.publicOrigin, deps.settings), requireJsonBody, express.json({ limit: '8kb', strict: true }));
 
   // GET /api/health — liveness, no auth: the benchmark's baseline.
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
+  if (deps.loads) app.use('/api/lab/load', createLoadRouter({ reporter: deps.loads, policy: deps.policy }));
   app.use(
     '/api/lab/scenarios',
     createScenarioRouter({
@@ -84,7 +86,6 @@ export function createApp(deps: AppDeps): express.Express {
       attackerOrigin: deps.attack?.attackerOrigin ?? (() => null),
     }),
   );
-  if (deps.loads) app.use('/api/lab/load', createLoadRouter({ reporter: deps.loads, policy: deps.policy }));
   app.use('/api/lab', createLabRouter({ settings: deps.settings, captured, policy: deps.policy, store: deps.storeKind }));
   app.use(
     '/api/session',
@@ -149,6 +150,12 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  next();
+}
+
+// API answers depend on who is logged in: never cached, never answered 304 from an ETag.
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
   next();
 }
 
