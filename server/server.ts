@@ -52,7 +52,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
   const sessionStore = redis ? createRedisSessionStore(redis.sessions) : createSessionStore(config.store as 'sqlite' | 'memory', db);
   const users = createUserRepository(db);
   const counting = { defaultLatencyMs: config.storeLatencyMs };
-  const revocation = createRevocationStores(config.store, db, counting);
+  const revocation = createRevocationStores(config.store, db, counting, redis?.sessions);
   const attacker: LabServer['attacker'] = { origin: null };
   const policy = createCookiePolicy(config.secureCookies);
   const publicOrigin = config.publicUrl ? new URL(config.publicUrl).origin : null;

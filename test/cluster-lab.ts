@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDataDir, type Client } from './helpers.js';
+import { expect } from 'vitest';
+import { Client, tempDataDir } from './helpers.js';
 import { freePort } from './redis.js';
 
 export interface TestCluster {
@@ -81,4 +82,41 @@ export async function requestOn(
     if ('worker' in target ? worker === target.worker : worker !== target.notWorker) return res;
   }
   throw new Error(`20 requests never reached the wanted worker (${JSON.stringify(target)})`);
+}
+
+/**
+ * With the denylist on, a JWT logged out on one worker is refused on another; with refresh tokens on,
+ * a refresh token rotated on one worker is recognised as reused on another, which revokes its family.
+ * Run against any store that should share revocation between workers.
+ */
+export async function expectRevocationAcrossWorkers(url: string): Promise<void> {
+  const client = new Client(url);
+  await client.becomeViewer();
+  expect((await client.put('/api/lab', { denylist: true })).status).toBe(200);
+  expect((await client.login('jwt')).status).toBe(200);
+  const stolen = client.cookieHeader;
+  const logout = await client.post('/api/jwt/logout');
+  expect(logout.status).toBe(204);
+  const replay = await requestOn(client, { notWorker: workerOf(logout) }, (c) => c.get('/api/jwt/me', { cookie: stolen }));
+  expect(replay.status).toBe(401);
+  expect((await replay.json()).error).toMatch(/revoked at logout/);
+
+  expect((await client.put('/api/lab', { denylist: false, refresh: true })).status).toBe(200);
+  // A reuse must land on another worker than the rotation; it cannot be retried (it revokes), so
+  // the whole exchange is retried instead until the two requests happen to land apart.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    expect((await client.login('jwt')).status).toBe(200);
+    const first = client.cookieHeader;
+    const rotated = await client.post('/api/jwt/refresh');
+    expect(rotated.status).toBe(200);
+    const next = client.cookieHeader;
+    const reused = await client.post('/api/jwt/refresh', undefined, { cookie: first });
+    expect(reused.status).toBe(401);
+    if (workerOf(reused) === workerOf(rotated)) continue;
+    expect((await reused.json()).error).toMatch(/already used/);
+    const family = await client.post('/api/jwt/refresh', undefined, { cookie: next });
+    expect(family.status).toBe(401); // the family went with the reuse, on every worker
+    return;
+  }
+  throw new Error('ten tries never put the rotation and the reuse on different workers');
 }

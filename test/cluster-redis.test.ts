@@ -3,8 +3,18 @@
 // outage fails the session flow closed (503) while JWT carries on, then heals by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, sleep, Watcher } from './helpers.js';
-import { requestOn, startCluster, workerOf, type TestCluster } from './cluster-lab.js';
+import { expectRevocationAcrossWorkers, requestOn, startCluster, workerOf, type TestCluster } from './cluster-lab.js';
+import { closeRedis, connectRedis } from '../server/redis.js';
 import { redisAvailable, startRedis, type TestRedis } from './redis.js';
+
+async function redisKeys(url: string): Promise<string[]> {
+  const client = await connectRedis(url, { name: 'test' });
+  try {
+    return await client.keys('lab:*');
+  } finally {
+    await closeRedis(client);
+  }
+}
 
 /** Sends the request until `done` accepts the answer (or 15 s pass): for states that settle by themselves. */
 async function until(send: () => Promise<Response>, done: (res: Response) => boolean): Promise<Response> {
@@ -43,6 +53,13 @@ describe.skipIf(!redisAvailable())('WORKERS=2, STORE=redis', () => {
     expect(replayed.status).toBe(401);
   });
 
+  it('revokes a JWT and a refresh-token family for every worker (denylist and refresh tokens in Redis)', async () => {
+    await expectRevocationAcrossWorkers(lab.url);
+    const keys = await redisKeys(redis.url);
+    expect(keys.some((k) => k.startsWith('lab:jwt:revoked:'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('lab:refresh:'))).toBe(false); // the reuse revoked the family: nothing left
+  });
+
   it('sends each trace to its viewer through Redis, whichever worker answered', async () => {
     const client = new Client(lab.url);
     await client.becomeViewer();
@@ -60,11 +77,15 @@ describe.skipIf(!redisAvailable())('WORKERS=2, STORE=redis', () => {
     }
   });
 
-  it('during a Redis outage the session flow answers 503 and JWT keeps working; afterwards the same session works again', async () => {
+  it('during a Redis outage the session flow (and JWT with the denylist on) answers 503 while plain JWT keeps working; afterwards the same session works again', async () => {
     const sessions = new Client(lab.url);
     expect((await sessions.login('session')).status).toBe(200);
     const jwt = new Client(lab.url);
     expect((await jwt.login('jwt')).status).toBe(200);
+    const revoking = new Client(lab.url); // a viewer with the denylist on: its JWT requests read Redis too
+    await revoking.becomeViewer();
+    expect((await revoking.put('/api/lab', { denylist: true })).status).toBe(200);
+    expect((await revoking.login('jwt')).status).toBe(200);
 
     await redis.crash();
     // The workers notice the closed connection within a moment; requests meanwhile fail closed too.
@@ -86,6 +107,9 @@ describe.skipIf(!redisAvailable())('WORKERS=2, STORE=redis', () => {
       seen.add(workerOf(res));
     }
     expect(seen).toEqual(new Set([1, 2]));
+    const unchecked = await revoking.get('/api/jwt/me');
+    expect(unchecked.status).toBe(503); // a revocation check that cannot be made lets nobody in
+    expect((await unchecked.json()).error).toMatch(/token denylist is unavailable/);
 
     await redis.restart(); // same port, same append-only file: Redis comes back with its data
     const up = await until(
@@ -93,7 +117,11 @@ describe.skipIf(!redisAvailable())('WORKERS=2, STORE=redis', () => {
       (res) => res.status === 200,
     );
     expect(up.status).toBe(200);
-    const other = await requestOn(sessions, { notWorker: workerOf(up) }, (c) => c.get('/api/session/me'));
+    // Each worker reconnects on its own backoff (up to 2 s): the other one comes back by itself too.
+    const other = await until(
+      () => requestOn(sessions, { notWorker: workerOf(up) }, (c) => c.get('/api/session/me')),
+      (res) => res.status === 200,
+    );
     expect(other.status).toBe(200);
     expect((await other.json()).user.username).toBe('alice');
   });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import { Client, startLab, Watcher } from './helpers.js';
-import { requestOn, startCluster, workerOf, type TestCluster } from './cluster-lab.js';
+import { expectRevocationAcrossWorkers, requestOn, startCluster, workerOf, type TestCluster } from './cluster-lab.js';
 
 describe('WORKERS=2, STORE=memory (each worker has its own sessions)', () => {
   let lab: TestCluster;
@@ -120,6 +120,10 @@ describe('WORKERS=2, STORE=sqlite (one WAL file shared by the workers)', () => {
     expect(logout.status).toBe(204);
     const replayed = await requestOn(client, { notWorker: workerOf(logout) }, (c) => c.get('/api/session/me', { cookie }));
     expect(replayed.status).toBe(401);
+  });
+
+  it('revokes a JWT and a refresh-token family for every worker (denylist and refresh tokens in the shared file)', async () => {
+    await expectRevocationAcrossWorkers(lab.url);
   });
 
   it('POST /api/<flow>/replay on another worker finds the cookie captured at logout', async () => {

@@ -6,6 +6,8 @@ import type { Db } from '../db.js';
 import { withOutage } from '../lab/outage.js';
 import { countPromiseStore, type CountOptions } from '../trace/counted.js';
 import { createRefreshTokenStore, type RefreshRecord, type RefreshTokenStore } from './refresh.js';
+import type { LabRedisClient } from '../redis.js';
+import { RedisRefreshTokenStore, RedisTokenDenylist } from './redis-store.js';
 
 /** Small on purpose, so a Redis implementation (issue 7) is a few lines: SET jti EX ttl / EXISTS jti. */
 export interface TokenDenylist {
@@ -90,13 +92,15 @@ export function createTokenDenylist(kind: 'sqlite' | 'memory', db: Db): SqliteTo
 
 /**
  * The attack lab's two stores beside the sessions — the denylist and the refresh tokens — picked by
- * STORE, behind the outage switch (server/lab/outage.ts) and counted like the session store. For
- * STORE=redis they stay in SQLite until Redis versions of TokenDenylist and RefreshTokenStore exist.
+ * STORE, behind the outage switch (server/lab/outage.ts) and counted like the session store. With
+ * STORE=redis (`redis` given) they live in Redis beside the sessions, shared by every worker.
  */
-export function createRevocationStores(store: StoreKind, db: Db, counting: CountOptions) {
+export function createRevocationStores(store: StoreKind, db: Db, counting: CountOptions, redis?: LabRedisClient) {
   const kind = store === 'memory' ? 'memory' : 'sqlite';
-  const denylist = createTokenDenylist(kind, db);
-  const refreshTokens = createRefreshTokenStore(kind, db);
+  const denylist: TokenDenylist & { close?(): void } = redis ? new RedisTokenDenylist(redis) : createTokenDenylist(kind, db);
+  const refreshTokens: RefreshTokenStore & { close?(): void } = redis
+    ? new RedisRefreshTokenStore(redis)
+    : createRefreshTokenStore(kind, db);
   return {
     denylist: countPromiseStore<TokenDenylist>(
       'denylist',
@@ -120,8 +124,8 @@ export function createRevocationStores(store: StoreKind, db: Db, counting: Count
       counting,
     ),
     close(): void {
-      denylist.close();
-      refreshTokens.close();
+      denylist.close?.();
+      refreshTokens.close?.();
     },
   };
 }
