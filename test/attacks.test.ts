@@ -144,6 +144,14 @@ describe('POST /api/lab/scenarios/:id', () => {
     expect(statuses(result, 'session').slice(0, 3)).toEqual([200, 204, 401]);
   });
 
+  it("leaves the session lane's cookie options alone (original-post mode has its own express-session)", async () => {
+    const client = await viewer();
+    const login = await client.login('session');
+    const sid = login.headers.getSetCookie().find((c) => c.startsWith('sid='));
+    expect(sid).toMatch(/SameSite=Lax/);
+    expect(sid).toMatch(/Expires=/);
+  });
+
   it('scenarios are per viewer: another viewer’s settings and traces are untouched', async () => {
     const mine = await viewer();
     const other = await viewer();

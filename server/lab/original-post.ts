@@ -22,6 +22,7 @@ import { BAD_CREDENTIALS } from '../login.js';
 import type { PublicUser } from '../protocol.js';
 import { currentTrace } from '../trace/tracer.js';
 import { toPublicUser, verifyPassword, type UserRecord, type UserRepository } from '../users.js';
+import { OutageSessionStore } from './outage.js';
 
 export interface OriginalPostDeps {
   users: UserRepository;
@@ -90,7 +91,9 @@ export function createOriginalPost({ users, key, policy, sessionStore, sessionSe
   passport.deserializeUser((user: Express.User, done) => done(null, user));
 
   const sessions = session({
-    store: sessionStore,
+    // Its own Store object: express-session sets `store.generate` with its cookie options on the
+    // store it is given, and sharing the session lane's would give that lane these defaults.
+    store: new OutageSessionStore(sessionStore),
     secret: sessionSecret,
     resave: false, // set so express-session does not warn; the post does not show its options
     saveUninitialized: false,
