@@ -79,3 +79,7 @@ export const getLab = () => call<LabInfo>('GET', '/api/lab');
 export const putLab = (patch: Record<string, unknown>) => call<LabInfo>('PUT', '/api/lab', patch);
 
 export const getCookies = () => call<CookieReport>('GET', '/api/lab/cookies');
+
+// POST /api/lab/load: the server runs `count` GET /api/<flow>/me at itself; progress comes over the socket.
+export const startLoad = (flow: Flow, count: number) =>
+  call<{ run: { runId: string; flow: Flow; total: number; concurrency: number } }>('POST', '/api/lab/load', { flow, count });

@@ -2,7 +2,7 @@
 // handshake, so the page only listens. socket.io reconnects by itself after a drop; when the
 // server itself closed the connection it does not, so we ask again.
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, TraceBatch, TraceEnd, TraceStep } from '../server/protocol.js';
+import type { ClientToServerEvents, LoadProgress, ServerToClientEvents, TraceBatch, TraceEnd, TraceStep } from '../server/protocol.js';
 
 export type ConnectionState =
   | { state: 'connecting' }
@@ -14,6 +14,8 @@ export interface TraceListener {
   end(end: TraceEnd): void;
   /** Under a burst the server sends a few batches a second instead of one message per step. */
   batch(batch: TraceBatch): void;
+  /** A load run this page started (POST /api/lab/load) made progress. */
+  load?(progress: LoadProgress): void;
   connection(state: ConnectionState): void;
 }
 
@@ -42,6 +44,7 @@ export function connectTraces(listener: TraceListener): () => void {
   socket.on('trace:step', (step) => listener.step(step));
   socket.on('trace:end', (end) => listener.end(end));
   socket.on('trace:batch', (batch) => listener.batch(batch));
+  socket.on('load:progress', (progress) => listener.load?.(progress));
 
   return () => {
     socket.removeAllListeners();

@@ -11,6 +11,7 @@ import './lookup-counters.js';
 import './step-timeline.js';
 import './cookie-inspector.js';
 import './request-history.js';
+import { emptyLoadState, type LoadState } from './load-run.js';
 
 const LANES: Record<Flow, { title: string; intro: string; replayHint: string }> = {
   session: {
@@ -34,6 +35,7 @@ const LANES: Record<Flow, { title: string; intro: string; replayHint: string }> 
  * @fires lab-action - a button was pressed: `{ flow, action: 'me' | 'logout' | 'replay' }`
  * @fires lab-login - (from <login-form>) the login form was submitted
  * @fires lab-select-request - (from <request-history>) a past request was chosen
+ * @fires lab-load - (from <load-run>) the Run 1,000 requests button was pressed
  */
 @customElement('flow-lane')
 export class FlowLane extends LitElement {
@@ -108,6 +110,8 @@ export class FlowLane extends LitElement {
   @property() pageCookies = '';
   /** False while the live trace stream is down. */
   @property({ type: Boolean }) live = true;
+  /** This lane's load run (the Run 1,000 requests button). */
+  @property({ attribute: false }) load: LoadState = emptyLoadState();
 
   override render() {
     const info = LANES[this.flow];
@@ -148,6 +152,11 @@ export class FlowLane extends LitElement {
                 ${lane.answer.text}`
             : nothing}
         </p>
+
+        <div class="panel">
+          <h3>Load</h3>
+          <load-run .flow=${flow} .load=${this.load}></load-run>
+        </div>
 
         <div class="panel">
           <h3>Store lookups</h3>

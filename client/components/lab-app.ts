@@ -13,6 +13,7 @@ import './lab-settings.js';
 import './flow-lane.js';
 import './compare-chart.js';
 import './docs-viewer.js';
+import { emptyLoadState, type LoadEvent, type LoadState } from './load-run.js';
 
 const ACTION_NAMES: Record<LaneAction, string> = {
   me: 'Who am I?',
@@ -88,6 +89,7 @@ export class LabApp extends LitElement {
   @state() private cookies: CookieReport | null = null;
   @state() private pageCookies = document.cookie;
   @state() private doc: string | null = docFromHash(location.hash);
+  @state() private loads: Record<Flow, LoadState> = { session: emptyLoadState(), jwt: emptyLoadState() };
 
   private disconnect: (() => void) | null = null;
   private readonly onHashChange = () => (this.doc = docFromHash(location.hash));
@@ -120,6 +122,7 @@ export class LabApp extends LitElement {
         @lab-action=${this.onAction}
         @lab-select-request=${this.onSelectRequest}
         @lab-settings-change=${this.onSettingsChange}
+        @lab-load=${this.onLoad}
       >
         ${this.doc ? this.renderDocTarget(this.doc) : nothing}
         <section class="box" aria-labelledby="settings-title">
@@ -133,6 +136,7 @@ export class LabApp extends LitElement {
               .lane=${this.lanes[flow]}
               .cookies=${this.cookies}
               .pageCookies=${this.pageCookies}
+              .load=${this.loads[flow]}
               ?live=${live}
             ></flow-lane>`,
           )}
@@ -164,6 +168,7 @@ export class LabApp extends LitElement {
       step: (step) => (this.lanes = applyStep(this.lanes, step, this.lab?.settings ?? null)),
       end: (end) => (this.lanes = applyEnd(this.lanes, end, this.lab?.settings ?? null)),
       batch: (batch) => (this.lanes = applyBatch(this.lanes, batch, this.lab?.settings ?? null)),
+      load: (progress) => (this.loads = { ...this.loads, [progress.flow]: { ...this.loads[progress.flow], starting: false, progress } }),
       connection: (connection) => (this.connection = connection),
     });
     await this.refreshCookies();
@@ -237,6 +242,14 @@ export class LabApp extends LitElement {
   private onSelectRequest(event: SelectRequestEvent) {
     const { flow, requestId } = event.detail;
     this.lanes = updateLane(this.lanes, flow, { selectedId: requestId });
+  }
+
+  // The run's requests are the server's own; the page only shows the progress the socket brings.
+  private async onLoad(event: LoadEvent) {
+    const { flow, count } = event.detail;
+    this.loads = { ...this.loads, [flow]: { starting: true, progress: null, error: null } };
+    const answer = await api.startLoad(flow, count);
+    if (!answer.ok) this.loads = { ...this.loads, [flow]: { starting: false, progress: null, error: answer.error } };
   }
 
   private async onSettingsChange(event: SettingsChangeEvent) {
