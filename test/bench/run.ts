@@ -12,17 +12,21 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { Flow } from '../../server/protocol.js';
+import { redisAvailable, startRedis, type TestRedis } from '../redis.js';
 import { BenchViewer, median, sleep, startServer, type BenchServer } from './server.js';
 
 interface ServerSpec {
   env: Record<string, string>;
   traced: boolean; // whether lookups and step timings can be read from its traces
+  redis?: boolean; // needs a redis-server: the bench starts one on a free port and sets REDIS_URL
 }
 
 /** The servers rows run against; each starts on first use and stops after its last row. */
 export const SERVERS: Record<string, ServerSpec> = {
   traced: { env: { TRACE: 'on' }, traced: true },
   untraced: { env: { TRACE: 'off' }, traced: false },
+  // Scaling out (docs/scaling-out.md): the primary deals each connection to one of two workers.
+  cluster: { env: { TRACE: 'on', WORKERS: '2', STORE: 'redis' }, traced: true, redis: true },
 };
 
 export interface BenchRow {
@@ -61,6 +65,8 @@ export const ROWS: BenchRow[] = [
   },
   { id: 'session-untraced', label: 'session GET /me, tracing off', server: 'untraced', path: '/api/session/me', flow: 'session' },
   { id: 'jwt-untraced', label: 'JWT GET /me, tracing off', server: 'untraced', path: '/api/jwt/me', flow: 'jwt' },
+  { id: 'cluster-session', label: 'session GET /me, 2 workers, Redis', server: 'cluster', path: '/api/session/me', flow: 'session' },
+  { id: 'cluster-jwt', label: 'JWT GET /me, 2 workers, Redis', server: 'cluster', path: '/api/jwt/me', flow: 'jwt' },
 ];
 
 interface RowResult {
@@ -254,17 +260,28 @@ function printTable(rows: RowResult[]): void {
 
 async function main(): Promise<void> {
   const began = performance.now();
-  const rows = only ? ROWS.filter((r) => r.id === 'baseline' || only.includes(r.id)) : ROWS;
+  const wanted = only ? ROWS.filter((r) => r.id === 'baseline' || only.includes(r.id)) : ROWS;
+  // Without redis-server the cluster rows are left out, with a notice (CI=true makes that an error).
+  const rows = wanted.some((r) => SERVERS[r.server].redis) && !redisAvailable() ? wanted.filter((r) => !SERVERS[r.server].redis) : wanted;
   console.log(`bench: ${rows.length} rows × ${duration} s in ${rounds} rounds, ${connections} connections, warm-up ${warmup} s (load average ${loadavg()[0].toFixed(2)} on ${cpus().length} cores)\n`);
 
   // All servers run at once and the rows take turns, round after round, so a noisy neighbour on
   // the machine slows every row alike and the ratios stay honest.
   const servers = new Map<string, BenchServer>();
+  const redisServers: TestRedis[] = [];
   const results = new Map<string, RowResult>();
   const prepared: Prepared[] = [];
   let memory: Awaited<ReturnType<typeof memoryRun>> | null = null;
   try {
-    for (const name of new Set(rows.map((r) => r.server))) servers.set(name, await startServer(SERVERS[name].env, cpuProfDir));
+    for (const name of new Set(rows.map((r) => r.server))) {
+      const env = { ...SERVERS[name].env };
+      if (SERVERS[name].redis) {
+        const redis = await startRedis();
+        redisServers.push(redis);
+        env.REDIS_URL = redis.url;
+      }
+      servers.set(name, await startServer(env, cpuProfDir));
+    }
     for (const row of rows) {
       const ready = await prepareRow(row, servers.get(row.server)!, SERVERS[row.server]);
       if ('viewer' in ready) prepared.push(ready);
@@ -291,6 +308,7 @@ async function main(): Promise<void> {
   } finally {
     for (const p of prepared) p.viewer.close();
     for (const server of servers.values()) await server.stop();
+    for (const redis of redisServers) await redis.stop();
   }
   const ordered = rows.map((r) => results.get(r.id)).filter((r): r is RowResult => r !== undefined);
 

@@ -93,7 +93,26 @@ export function readRss(pid: number): number {
 export function readCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return (Number(fields[11]) + Number(fields[12])) * 10 + childrenCpuMs(pid);
+}
+
+// WORKERS > 1: the requests are served by the primary's forked workers, so count their CPU too.
+function childrenCpuMs(pid: number): number {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const child of children) {
+    try {
+      total += readCpuMs(Number(child));
+    } catch {
+      // the child exited between the two reads: its time is gone with it
+    }
+  }
+  return total;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
