@@ -10,6 +10,7 @@ import { applyBatch, applyEnd, applyResponse, applyStep, emptyLanes, updateLane,
 import { sharedStyles } from './shared-styles.js';
 import './connection-status.js';
 import './lab-settings.js';
+import './attack-panel.js';
 import './flow-lane.js';
 import './compare-chart.js';
 import './docs-viewer.js';
@@ -128,6 +129,13 @@ export class LabApp extends LitElement {
         <section class="box" aria-labelledby="settings-title">
           <h2 id="settings-title">Lab settings</h2>
           <lab-settings .info=${this.lab} .error=${this.settingsError}></lab-settings>
+        </section>
+        <section class="box" aria-labelledby="attacks-title">
+          <h2 id="attacks-title">Attacks and trade-offs</h2>
+          <attack-panel
+            .settings=${this.lab?.settings ?? null}
+            @lab-settings-changed=${(e: CustomEvent<LabInfo['settings']>) => (this.lab = this.lab ? { ...this.lab, settings: e.detail } : this.lab)}
+          ></attack-panel>
         </section>
         <div class="lanes">
           ${(['session', 'jwt'] as const).map(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAttacker, type AttackerServer } from '../../server/lab/attacker.js';
 import { startLab, type TestLab } from '../helpers.js';
-import { chromiumAvailable, inPage, launchChromium } from './browser.js';
+import { buildClient, chromiumAvailable, inPage, launchChromium } from './browser.js';
 
 const LIMITS = { perAccount: { limit: 1000, windowMs: 60_000 }, perAddress: { limit: 1000, windowMs: 60_000 } };
 
@@ -58,7 +58,7 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('the attack lab in Chromium', () => {
   beforeAll(async () => {
-    lab = await startLab({}, { loginLimits: LIMITS });
+    lab = await startLab({}, { loginLimits: LIMITS, clientDir: await buildClient() });
     attacker = await startAttacker(lab.origin);
     lab.attacker.origin = attacker.origin;
     browser = await launchChromium();
@@ -157,6 +157,19 @@ describe.skipIf(!available)('the attack lab in Chromium', () => {
     expect((await api(page, 'GET', '/api/jwt/me')).status).toBe(200);
     await api(page, 'PUT', '/api/lab', { storeOutage: false });
     expect((await api(page, 'GET', '/api/session/me')).status).toBe(200);
+    await context.close();
+  });
+
+  it("the dashboard's attack panel runs a scenario in one click and shows both flows side by side", async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto(lab.url);
+    await page.locator('attack-panel button[data-scenario="stolen-cookie-after-logout"]').click();
+    const result = page.locator('attack-panel [data-testid=scenario-result]');
+    await expect.poll(() => result.locator('[data-flow=session] [data-verdict]').getAttribute('data-verdict'), { timeout: 10_000 }).toBe('protected');
+    expect(await result.locator('[data-flow=jwt] [data-verdict]').getAttribute('data-verdict')).toBe('exposed');
+    expect(await result.locator('a').getAttribute('href')).toBe('#/docs/attacks.md#stolen-cookie-after-logout');
     await context.close();
   });
 });
