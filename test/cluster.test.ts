@@ -2,6 +2,7 @@
 // shows why sessions need a shared store; STORE=sqlite shares one WAL file; JWT works either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
+import type { ScenarioResult } from '../server/protocol.js';
 import { Client, startLab, Watcher } from './helpers.js';
 import { expectRevocationAcrossWorkers, requestOn, startCluster, workerOf, type TestCluster } from './cluster-lab.js';
 
@@ -32,6 +33,18 @@ describe('WORKERS=2, STORE=memory (each worker has its own sessions)', () => {
     const back = await requestOn(client, { worker: home }, (c) => c.get('/api/session/me'));
     expect(back.status).toBe(200);
     expect((await back.json()).user.username).toBe('alice');
+  });
+
+  it('POST /api/lab/scenarios/several-workers shows the session lane losing its session and the JWT lane not', async () => {
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    const res = await client.post('/api/lab/scenarios/several-workers');
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as ScenarioResult;
+    expect(result.flows.session.verdict).toBe('exposed');
+    expect(result.flows.session.requests.slice(1).map((r) => r.status)).toContain(401);
+    expect(result.flows.jwt.verdict).toBe('protected');
+    expect(result.flows.jwt.requests.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
 
   it('GET /api/jwt/me answers 200 on every worker: the token carries the user', async () => {
@@ -126,6 +139,14 @@ describe('WORKERS=2, STORE=sqlite (one WAL file shared by the workers)', () => {
     await expectRevocationAcrossWorkers(lab.url);
   });
 
+  it('POST /api/lab/scenarios/several-workers finds the session on every worker', async () => {
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    const result = (await (await client.post('/api/lab/scenarios/several-workers')).json()) as ScenarioResult;
+    expect(result.flows.session.verdict).toBe('protected');
+    expect(result.flows.session.requests.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  });
+
   it('POST /api/<flow>/replay on another worker finds the cookie captured at logout', async () => {
     const client = new Client(lab.url);
     await client.becomeViewer();
@@ -139,8 +160,8 @@ describe('WORKERS=2, STORE=sqlite (one WAL file shared by the workers)', () => {
   });
 });
 
-describe('socket.io long-polling on a single process', () => {
-  it('answers the polling POST once (Express must not answer socket.io paths too) and stays up', async () => {
+describe('a single process', () => {
+  it('answers the socket.io polling POST once (Express must not answer socket.io paths too), and has no workers to split', async () => {
     const lab = await startLab({ STORE: 'memory' });
     const client = new Client(lab.url);
     await client.becomeViewer();
@@ -156,6 +177,8 @@ describe('socket.io long-polling on a single process', () => {
         socket.once('connect_error', reject);
       });
       expect((await client.get('/api/health')).status).toBe(200);
+      const scenario = (await (await client.post('/api/lab/scenarios/several-workers')).json()) as ScenarioResult;
+      expect(scenario.flows.session.verdict).toBe('not-applicable'); // one process: nothing to split
     } finally {
       socket.close();
       await lab.stop();

@@ -7,6 +7,7 @@
 import { createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Router, type Request, type Response } from 'express';
+import { workerId } from '../cluster.js';
 import type { CookiePolicy } from '../cookies.js';
 import { HttpError } from '../errors.js';
 import { methodNotAllowed } from '../http.js';
@@ -145,6 +146,14 @@ const SCENARIOS: Scenario[] = [
     summary: 'Restart the server: sessions and JWTs survive; rotate the JWT secret: every JWT user is logged out.',
     runsIn: 'test',
     settings: {},
+  },
+  {
+    id: 'several-workers',
+    title: 'Several workers',
+    summary: 'Log in, then ask Who am I? four times: under npm run cluster each request may reach another worker, with its own memory.',
+    runsIn: 'server',
+    settings: {},
+    run: severalWorkers,
   },
   {
     id: 'original-post-mode',
@@ -482,6 +491,30 @@ async function storeOutage(ctx: RunContext): Promise<Outcomes> {
         ? `Store down: 503 — fails closed with a clear message, nobody let in on a guess${flow === 'jwt' ? ' (the denylist lives in the session store, so revocation brought the dependency back)' : ''}. Restored: ${back.status}, the same login, no restart.`
         : `Store down: ${down.status} — ${flow === 'jwt' ? 'the JWT lane never asks the store' : 'unexpected'}. Restored: ${back.status}.`;
     out[flow] = ctx.outcome(back.status === 200 && (down.status === 503 || down.status === 200) ? 'protected' : 'exposed', summary);
+  }
+  return out;
+}
+
+// Scaling out (docs/scaling-out.md): the scenario's requests go back through the cluster primary,
+// which deals each one to the next worker, so with STORE=memory half of them find no session.
+async function severalWorkers(ctx: RunContext): Promise<Outcomes> {
+  const out = {} as Outcomes;
+  const inCluster = workerId() !== undefined;
+  for (const flow of ['session', 'jwt'] as const) {
+    const jar = ctx.jar();
+    await jar.login(flow);
+    const statuses: number[] = [];
+    for (let i = 1; i <= 4; i++) statuses.push((await jar.send(`Who am I? (${i} of 4)`, 'GET', `/api/${flow}/me`)).status);
+    const refused = statuses.filter((status) => status !== 200).length;
+    const shared = flow === 'jwt' ? 'the token itself carries the user' : 'the session store is shared (STORE=sqlite or redis)';
+    out[flow] = !inCluster
+      ? ctx.outcome('not-applicable', `One process answered all four (${statuses.join(', ')}): start the lab with npm run cluster and STORE=memory to see them split.`)
+      : refused === 0
+        ? ctx.outcome('protected', `All four answered 200 whichever worker took them: ${shared}.`)
+        : ctx.outcome(
+            'exposed',
+            `${refused} of 4 answered ${statuses.find((s) => s !== 200)}: the worker that took them never saw this session — each worker keeps its own MemoryStore, and the lane's timeline shows which one answered.`,
+          );
   }
   return out;
 }
