@@ -218,12 +218,12 @@ export class TraceBroadcaster implements TraceSink {
   // page has partly seen (a step went live) are finished in full, within their own bound.
   private keep(channel: ViewerChannel, complete: Complete): void {
     channel.complete.push(complete);
-    for (const streamed of [false, true]) {
-      const limit = streamed ? 2 * LIVE_LIMIT : DETAIL_LIMIT;
-      if (channel.complete.filter((c) => c.streamed === streamed).length <= limit) continue;
-      const oldest = channel.complete.findIndex((c) => c.streamed === streamed);
-      addToSummary(channel.summarised, channel.complete.splice(oldest, 1)[0].end);
-    }
+    // Counted by hand, not with filter(): this runs once per request during a burst.
+    let same = 0;
+    for (const c of channel.complete) if (c.streamed === complete.streamed) same++;
+    if (same <= (complete.streamed ? 2 * LIVE_LIMIT : DETAIL_LIMIT)) return;
+    const oldest = channel.complete.findIndex((c) => c.streamed === complete.streamed);
+    addToSummary(channel.summarised, channel.complete.splice(oldest, 1)[0].end);
   }
 
   private scheduleFlush(viewerId: string, channel: ViewerChannel): void {

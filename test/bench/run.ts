@@ -1,4 +1,4 @@
-// npm run bench [-- --duration 5 --connections 10 --rounds 5 --warmup 1 --memory 100000 --only jwt,session --cpu-prof]
+// npm run bench [-- --duration 5 --connections 10 --rounds 5 --warmup 1 --memory 100000 --memory-seconds 30 --only jwt,session --cpu-prof]
 //
 // Starts the real lab as child processes (tracing on, and a second one with TRACE=off), drives each
 // row's endpoint with autocannon over loopback, and prints one table: requests/s, p50, p99, store
@@ -96,6 +96,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '5' },
     memory: { type: 'string', default: '100000' },
+    'memory-seconds': { type: 'string', default: '30' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -115,6 +116,8 @@ const connections = Math.round(positive('connections', flags.connections));
 const warmup = positive('warmup', flags.warmup, true);
 const rounds = Math.max(1, Math.round(positive('rounds', flags.rounds)));
 const memoryRequests = Math.round(positive('memory', flags.memory, true));
+// On a busy machine 100,000 requests can take minutes; the run stops here and says how many it made.
+const memorySeconds = positive('memory-seconds', flags['memory-seconds']);
 const only = flags.only?.split(',').map((s) => s.trim());
 const ROOT = resolve(import.meta.dirname, '../..');
 const cpuProfDir = flags['cpu-prof'] ? join(ROOT, 'test/bench/results/profiles') : undefined;
@@ -201,25 +204,39 @@ async function finishRow({ row, spec, viewer, rounds, cpuMs }: Prepared): Promis
   }
 }
 
+/** Fires `amount` requests, or fewer if `seconds` run out first. */
+function cannonFor(url: string, cookie: string, amount: number, seconds: number): Promise<autocannon.Result> {
+  return new Promise((done, fail) => {
+    const instance = autocannon({ url, connections: Math.max(1, connections >> 1), amount, headers: { cookie } }, (err, result) =>
+      err ? fail(err) : done(result),
+    );
+    const timer = setTimeout(() => instance.stop(), seconds * 1000);
+    instance.once('done', () => clearTimeout(timer));
+  });
+}
+
 /** 100,000 requests over both flows: does the server hold on to anything per request? */
 async function memoryRun(server: BenchServer, total: number) {
   const viewers = (['session', 'jwt'] as const).map((flow) => new BenchViewer(server.url, flow));
   try {
     for (const viewer of viewers) await viewer.prepare();
-    const half = (n: number) => Promise.all(viewers.map((v) => cannon(`${server.url}/api/${v.flow}/me`, v.cookieHeader, { amount: n, connections: Math.max(1, connections >> 1) })));
-    await half(Math.round(total / 20)); // warm-up: JIT, caches, socket buffers
+    const half = (n: number, seconds: number) =>
+      Promise.all(viewers.map((v) => cannonFor(`${server.url}/api/${v.flow}/me`, v.cookieHeader, n, seconds)));
+    await half(Math.round(total / 20), memorySeconds / 6); // warm-up: JIT, caches, socket buffers
     await sleep(1000);
     const startRss = server.rss();
     let peakRss = startRss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.rss())), 250);
     const started = performance.now();
-    const results = await half(Math.round(total / 2));
+    const results = await half(Math.round(total / 2), memorySeconds);
     clearInterval(sampler);
     await sleep(1000);
     const endRss = server.rss();
     const requests = results.reduce((n, r) => n + r['2xx'] + r.non2xx, 0);
     return {
       requests,
+      asked: total,
+      stoppedEarly: requests < total, // --memory-seconds ran out first
       errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
       seconds: (performance.now() - started) / 1000,
       startRssMb: mb(startRss),
@@ -352,7 +369,7 @@ async function main(): Promise<void> {
   }
   if (memory) {
     console.log(
-      `  memory: ${memory.requests.toLocaleString('en-US')} requests in ${memory.seconds.toFixed(1)} s; RSS ${memory.startRssMb} MB after warm-up, peak ${memory.peakRssMb}, ${memory.endRssMb} at the end`,
+      `  memory: ${memory.requests.toLocaleString('en-US')} requests in ${memory.seconds.toFixed(1)} s${memory.stoppedEarly ? ` (stopped by --memory-seconds before ${memory.asked.toLocaleString('en-US')})` : ''}; RSS ${memory.startRssMb} MB after warm-up, peak ${memory.peakRssMb}, ${memory.endRssMb} at the end`,
     );
   }
   const steps = byId('session')?.stepMedianUs;
@@ -364,7 +381,7 @@ async function main(): Promise<void> {
   const dir = join(ROOT, 'test/bench/results');
   mkdirSync(dir, { recursive: true });
   const report = {
-    command: `npm run bench -- --duration ${duration} --connections ${connections} --rounds ${rounds} --warmup ${warmup} --memory ${memoryRequests}`,
+    command: `npm run bench -- --duration ${duration} --connections ${connections} --rounds ${rounds} --warmup ${warmup} --memory ${memoryRequests} --memory-seconds ${memorySeconds}`,
     date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
