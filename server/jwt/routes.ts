@@ -47,7 +47,6 @@ export function createJwtRouter(deps: JwtRoutesDeps): Router {
   router.post('/replay', replayCapturedCookie('jwt', policy.names.token, captured));
   if (originalPost) router.use(originalPost.sessions); // before cookie-parser, as in the app (see session())
   router.use(cookieParser()); // after session() in the app, so a `sid=j:{}` cookie cannot reach express-session parsed
-  router.use(passport.initialize());
   router.use((req, res, next) => (originalPost && originalPostOn() ? originalPost.authenticate(req, res, next) : hardened(req, res, next)));
 
   // POST /api/jwt/login

@@ -29,7 +29,6 @@ export function createSessionRouter({ store, users, secret, policy, captured, lo
   router.use(traceSessionCookie(secret, policy));
   router.use(createSessionMiddleware(store, secret, policy));
   router.use(requireSessionSupport);
-  router.use(passport.initialize());
   router.use(passport.session());
 
   // POST /api/session/login
