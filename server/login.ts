@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { HttpError } from './errors.js';
 import type { PublicUser } from './protocol.js';
+import { isInternalRequest } from './lab/internal.js';
 import { RateLimiter, type LimitRule } from './rate-limit.js';
 import { currentTrace } from './trace/tracer.js';
 import { toPublicUser, verifyPassword, type UserRepository } from './users.js';
@@ -56,13 +57,13 @@ export function createLoginGuard(limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     }
     startMs = trace?.now() ?? 0;
     const account = credentials.username.toLowerCase();
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const wait = Math.max(accounts.retryAfter(account), addresses.retryAfter(address));
+    const address = isInternalRequest(req) ? null : (req.socket.remoteAddress ?? 'unknown');
+    const wait = Math.max(accounts.retryAfter(account), address === null ? 0 : addresses.retryAfter(address));
     trace?.record('login.rate-limit', startMs, { limited: wait > 0 });
     if (wait > 0) {
       throw new HttpError(429, `Too many login tries; wait ${wait} seconds and try again.`, { 'Retry-After': String(wait) });
     }
-    addresses.hit(address);
+    if (address !== null) addresses.hit(address);
     next();
   };
 

@@ -216,3 +216,28 @@ describe('login rate limits', () => {
     }
   });
 });
+
+describe('logins the lab sends to itself', () => {
+  it('leave the per-address limit to real clients: scenarios keep working, outsiders still get 429', async () => {
+    const limited = await startLab({}, { loginLimits: { perAccount: { limit: 100, windowMs: 60_000 }, perAddress: { limit: 2, windowMs: 60_000 } } });
+    try {
+      const viewer = new Client(limited.url);
+      await viewer.becomeViewer();
+      // each run logs in on both flows from 127.0.0.1: three runs make more logins than the limit
+      for (let i = 0; i < 3; i++) {
+        const res = await viewer.post('/api/lab/scenarios/stolen-cookie-after-logout');
+        const result = (await res.json()) as { flows: Record<string, { requests: { status: number }[] }> };
+        expect(result.flows.session?.requests[0]?.status).toBe(200);
+        expect(result.flows.jwt?.requests[0]?.status).toBe(200);
+      }
+      const outsider = new Client(limited.url);
+      expect((await outsider.login('jwt')).status).toBe(200);
+      expect((await outsider.login('jwt')).status).toBe(200);
+      await expectError(await outsider.login('jwt'), 429, /Too many/);
+      // a forged internal header is just another request
+      await expectError(await outsider.post('/api/jwt/login', { username: 'alice', password: 'wonderland' }, { 'x-lab-internal': 'guess' }), 429, /Too many/);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

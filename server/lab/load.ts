@@ -9,6 +9,7 @@ import type { CookiePolicy } from '../cookies.js';
 import { HttpError } from '../errors.js';
 import { methodNotAllowed } from '../http.js';
 import type { Flow, LoadProgress, TraceEnd } from '../protocol.js';
+import { internalHeaders } from './internal.js';
 
 export const MAX_LOAD_COUNT = 1000;
 /** Requests in flight at once during a run: enough to keep a core busy, not enough to starve clicks. */
@@ -216,7 +217,7 @@ function send(
   readBody = false,
 ): Promise<Answer & { body?: string }> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...internalHeaders() };
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) {
       headers['content-type'] = 'application/json';

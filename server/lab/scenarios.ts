@@ -12,6 +12,7 @@ import type { CookiePolicy } from '../cookies.js';
 import { HttpError } from '../errors.js';
 import { methodNotAllowed } from '../http.js';
 import type { Flow, LabSettings, ScenarioInfo, ScenarioOutcome, ScenarioRequest, ScenarioResult } from '../protocol.js';
+import { internalHeaders } from './internal.js';
 import type { LabSettingsStore } from './settings.js';
 
 const DOC = 'docs/attacks.md';
@@ -235,7 +236,7 @@ class Jar {
   }
 
   async send(label: string, method: string, path: string, options: { body?: unknown; cookies?: Record<string, string> } = {}) {
-    const headers: Record<string, string> = { cookie: this.header(options.cookies), accept: 'application/json' };
+    const headers: Record<string, string> = { cookie: this.header(options.cookies), accept: 'application/json', ...internalHeaders() };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(this.ctx.base + path, {
       method,
