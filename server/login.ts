@@ -7,7 +7,7 @@ import type { PublicUser } from './protocol.js';
 import { isInternalRequest } from './lab/internal.js';
 import { RateLimiter, type LimitRule } from './rate-limit.js';
 import { currentTrace } from './trace/tracer.js';
-import { toPublicUser, verifyPassword, type UserRepository } from './users.js';
+import { toPublicUser, verifyPassword, type UserRecord, type UserRepository } from './users.js';
 
 export interface LoginLimits {
   perAccount: LimitRule; // failed tries per username
@@ -21,8 +21,15 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
 
 export const BAD_CREDENTIALS = 'That username and password do not match an account.';
 
-/** The passport-local strategy: one user lookup, one scrypt comparison, the same answer for a wrong name or password. */
-export function createLocalStrategy(users: UserRepository): LocalStrategy {
+/**
+ * The passport-local strategy: one user lookup, one scrypt comparison, the same answer for a wrong
+ * name or password. `toUser` decides what passport is handed: the public user, or (original-post
+ * mode only) the whole database row, hash included.
+ */
+export function createLocalStrategy(
+  users: UserRepository,
+  toUser: (record: UserRecord) => Express.User = toPublicUser,
+): LocalStrategy {
   return new LocalStrategy(async (username, password, done) => {
     try {
       const user = await users.findByUsername(username);
@@ -31,7 +38,7 @@ export function createLocalStrategy(users: UserRepository): LocalStrategy {
         ? await trace.measure('password.verify', () => verifyPassword(password, user?.passwordHash), (match) => ({ match }))
         : await verifyPassword(password, user?.passwordHash);
       if (!user || !ok) return done(null, false, { message: BAD_CREDENTIALS });
-      return done(null, toPublicUser(user));
+      return done(null, toUser(user));
     } catch (err) {
       return done(err);
     }

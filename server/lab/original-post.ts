@@ -12,16 +12,15 @@ import session from 'express-session';
 import jwt from 'jsonwebtoken';
 import { Passport } from 'passport';
 import { Strategy as JwtStrategy } from 'passport-jwt';
-import { Strategy as LocalStrategy } from 'passport-local';
 import type { KeyObject } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { CookiePolicy } from '../cookies.js';
 import { HttpError } from '../errors.js';
 import { reasonFromError } from '../jwt/tokens.js';
-import { BAD_CREDENTIALS } from '../login.js';
+import { BAD_CREDENTIALS, createLocalStrategy } from '../login.js';
 import type { PublicUser } from '../protocol.js';
 import { currentTrace } from '../trace/tracer.js';
-import { toPublicUser, verifyPassword, type UserRecord, type UserRepository } from '../users.js';
+import { toPublicUser, type UserRecord, type UserRepository } from '../users.js';
 import { OutageSessionStore } from './outage.js';
 
 export interface OriginalPostDeps {
@@ -55,21 +54,7 @@ export function createOriginalPost({ users, key, policy, sessionStore, sessionSe
   const tokenName = policy.names.token;
 
   // passport-local as the post's app would have it: done(null, user) with the database row.
-  passport.use(
-    'local',
-    new LocalStrategy(async (username, password, done) => {
-      try {
-        const user = await users.findByUsername(username);
-        const trace = currentTrace();
-        const ok = trace
-          ? await trace.measure('password.verify', () => verifyPassword(password, user?.passwordHash), (match) => ({ match }))
-          : await verifyPassword(password, user?.passwordHash);
-        return done(null, user && ok ? user : false);
-      } catch (err) {
-        return done(err);
-      }
-    }),
-  );
+  passport.use('local', createLocalStrategy(users, (row) => row as unknown as Express.User));
 
   // The post's options: secretOrKey and a cookie extractor; its callback trusts whatever was signed.
   passport.use(
