@@ -1,4 +1,4 @@
-// npm run bench [-- --duration 5 --connections 10 --rounds 5 --warmup 1 --memory 100000 --memory-seconds 30 --only jwt,session --cpu-prof]
+// npm run bench [-- --duration 4 --connections 10 --rounds 5 --warmup 1 --memory 100000 --memory-seconds 60 --only jwt,session --cpu-prof]
 //
 // Starts the real lab as child processes (tracing on, and a second one with TRACE=off), drives each
 // row's endpoint with autocannon over loopback, and prints one table: requests/s, p50, p99, store
@@ -91,12 +91,12 @@ interface RowResult {
 
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '4' },
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '5' },
     memory: { type: 'string', default: '100000' },
-    'memory-seconds': { type: 'string', default: '30' },
+    'memory-seconds': { type: 'string', default: '60' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -172,7 +172,7 @@ async function prepareRow(row: BenchRow, server: BenchServer, spec: ServerSpec):
 }
 
 /** Adds up a row's rounds: throughput over all of them, the median round's p50 and p99, lookups from the traces. */
-async function finishRow({ row, spec, viewer, rounds, cpuMs }: Prepared): Promise<RowResult> {
+async function finishRow({ row, spec, viewer, rounds, cpuMs }: Prepared, { keepListening = false } = {}): Promise<RowResult> {
   try {
     const requests = rounds.reduce((n, r) => n + r['2xx'] + r.non2xx, 0);
     const seconds = rounds.reduce((n, r) => n + r.duration, 0);
@@ -200,8 +200,21 @@ async function finishRow({ row, spec, viewer, rounds, cpuMs }: Prepared): Promis
     }
     return out;
   } finally {
-    viewer.close();
+    if (!keepListening) viewer.close();
   }
+}
+
+/**
+ * A step's median with one request at a time. Under the rows' load the server shares two cores with
+ * autocannon and its own GC, which stretches every step several times over; one at a time shows the
+ * step's own work (the same traces, the same server).
+ */
+async function quietStepMedian(p: Prepared, step: string): Promise<number | null> {
+  await p.viewer.reset();
+  await cannon(p.server.url + p.row.path, p.viewer.cookieHeader, { amount: 2000, connections: 1 });
+  await sleep(600); // the last batch
+  const ms = median(p.viewer.durations.get(step) ?? []);
+  return ms === null ? null : Math.round(ms * 1000 * 100) / 100;
 }
 
 /** Fires `amount` requests, or fewer if `seconds` run out first. */
@@ -289,6 +302,7 @@ async function main(): Promise<void> {
   const results = new Map<string, RowResult>();
   const prepared: Prepared[] = [];
   let memory: Awaited<ReturnType<typeof memoryRun>> | null = null;
+  let quietVerifyUs: number | null = null;
   try {
     for (const name of new Set(rows.map((r) => r.server))) {
       const env = { ...SERVERS[name].env };
@@ -315,7 +329,14 @@ async function main(): Promise<void> {
       }
       console.log('');
     }
-    for (const p of prepared) results.set(p.row.id, await finishRow(p));
+    const finished = new Map<string, RowResult>();
+    for (const p of prepared) finished.set(p.row.id, await finishRow(p, { keepListening: p.row.id === 'jwt' }));
+    const jwtRow = prepared.find((p) => p.row.id === 'jwt');
+    if (jwtRow) {
+      quietVerifyUs = await quietStepMedian(jwtRow, 'jwt.verify');
+      jwtRow.viewer.close();
+    }
+    for (const [id, result] of finished) results.set(id, result);
     const traced = servers.get('traced');
     if (traced && memoryRequests > 0 && !only) {
       process.stdout.write(`  memory: ${memoryRequests.toLocaleString('en-US')} requests over both flows … `);
@@ -356,7 +377,8 @@ async function main(): Promise<void> {
     { name: 'session /me ÷ baseline, by server CPU per request', value: byId('session')?.cpuRatioToBaseline ?? null, target: 0.55, atLeast: true },
     { name: 'session: tracing on ÷ off, by CPU', value: cpuRatio('session', 'session-untraced'), target: 0.9, atLeast: true },
     { name: 'JWT: tracing on ÷ off, by CPU', value: cpuRatio('jwt', 'jwt-untraced'), target: 0.9, atLeast: true },
-    { name: 'jwt.verify step median (µs)', value: verifyUs, target: 20, atLeast: false },
+    { name: 'jwt.verify step median, one request at a time (µs)', value: quietVerifyUs, target: 20, atLeast: false },
+    { name: 'jwt.verify step median under the load above (µs)', value: verifyUs, target: 20, atLeast: false },
     { name: 'RSS growth over the memory run (MB)', value: memory?.growthMb ?? null, target: 50, atLeast: false },
   ].map((t) => ({ ...t, met: t.value === null ? null : t.atLeast ? t.value >= t.target : t.value < t.target }));
 
