@@ -1,4 +1,4 @@
-// npm run bench [-- --duration 4 --connections 10 --rounds 5 --warmup 1 --memory 100000 --memory-seconds 60 --only jwt,session --cpu-prof]
+// npm run bench [-- --duration 3 --connections 10 --rounds 5 --warmup 0.5 --memory 100000 --memory-seconds 60 --only jwt,session --cpu-prof]
 //
 // Starts the real lab as child processes (tracing on, and a second one with TRACE=off), drives each
 // row's endpoint with autocannon over loopback, and prints one table: requests/s, p50, p99, store
@@ -91,9 +91,9 @@ interface RowResult {
 
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: 'string', default: '4' },
+    duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '0.5' },
     rounds: { type: 'string', default: '5' },
     memory: { type: 'string', default: '100000' },
     'memory-seconds': { type: 'string', default: '60' },
@@ -211,7 +211,7 @@ async function finishRow({ row, spec, viewer, rounds, cpuMs }: Prepared, { keepL
  */
 async function quietStepMedian(p: Prepared, step: string): Promise<number | null> {
   await p.viewer.reset();
-  await cannon(p.server.url + p.row.path, p.viewer.cookieHeader, { amount: 2000, connections: 1 });
+  await cannon(p.server.url + p.row.path, p.viewer.cookieHeader, { amount: 1000, connections: 1 });
   await sleep(600); // the last batch
   const ms = median(p.viewer.durations.get(step) ?? []);
   return ms === null ? null : Math.round(ms * 1000 * 100) / 100;
@@ -304,20 +304,25 @@ async function main(): Promise<void> {
   let memory: Awaited<ReturnType<typeof memoryRun>> | null = null;
   let quietVerifyUs: number | null = null;
   try {
-    for (const name of new Set(rows.map((r) => r.server))) {
-      const env = { ...SERVERS[name].env };
-      if (SERVERS[name].redis) {
-        const redis = await startRedis();
-        redisServers.push(redis);
-        env.REDIS_URL = redis.url;
-      }
-      servers.set(name, await startServer(env, cpuProfDir));
-    }
+    // Started side by side: each spends a few seconds compiling TypeScript before it listens.
+    await Promise.all(
+      [...new Set(rows.map((r) => r.server))].map(async (name) => {
+        const env = { ...SERVERS[name].env };
+        if (SERVERS[name].redis) {
+          const redis = await startRedis();
+          redisServers.push(redis);
+          env.REDIS_URL = redis.url;
+        }
+        servers.set(name, await startServer(env, cpuProfDir));
+      }),
+    );
+    console.log(`  servers up in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     for (const row of rows) {
       const ready = await prepareRow(row, servers.get(row.server)!, SERVERS[row.server]);
       if ('viewer' in ready) prepared.push(ready);
       else results.set(row.id, ready);
     }
+    console.log(`  rows ready (logins, warm-up) at ${((performance.now() - began) / 1000).toFixed(1)} s`);
     const roundSeconds = duration / rounds;
     for (let round = 1; round <= rounds; round++) {
       process.stdout.write(`  round ${round}/${rounds} `);
@@ -329,6 +334,7 @@ async function main(): Promise<void> {
       }
       console.log('');
     }
+    console.log(`  rounds done at ${((performance.now() - began) / 1000).toFixed(1)} s`);
     const finished = new Map<string, RowResult>();
     for (const p of prepared) finished.set(p.row.id, await finishRow(p, { keepListening: p.row.id === 'jwt' }));
     const jwtRow = prepared.find((p) => p.row.id === 'jwt');
@@ -337,6 +343,7 @@ async function main(): Promise<void> {
       jwtRow.viewer.close();
     }
     for (const [id, result] of finished) results.set(id, result);
+    console.log(`  traces settled at ${((performance.now() - began) / 1000).toFixed(1)} s`);
     const traced = servers.get('traced');
     if (traced && memoryRequests > 0 && !only) {
       process.stdout.write(`  memory: ${memoryRequests.toLocaleString('en-US')} requests over both flows … `);
@@ -345,8 +352,8 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const p of prepared) p.viewer.close();
-    for (const server of servers.values()) await server.stop();
-    for (const redis of redisServers) await redis.stop();
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+    await Promise.all(redisServers.map((redis) => redis.stop()));
   }
   const ordered = rows.map((r) => results.get(r.id)).filter((r): r is RowResult => r !== undefined);
 
