@@ -4,7 +4,7 @@ import type { Flow, PublicUser } from '../../server/protocol.js';
 import * as api from '../api.js';
 import type { ApiAnswer, CookieReport, LabInfo } from '../api.js';
 import type { ActionEvent, LoginEvent, SelectRequestEvent, SettingsChangeEvent, LaneAction } from '../events.js';
-import { docFromHash } from '../links.js';
+import { docFromHash, docHref } from '../links.js';
 import { connectTraces, type ConnectionState } from '../socket.js';
 import { applyBatch, applyEnd, applyResponse, applyStep, emptyLanes, updateLane, type Lanes } from '../state.js';
 import { sharedStyles } from './shared-styles.js';
@@ -52,6 +52,21 @@ export class LabApp extends LitElement {
       }
       .tagline {
         margin: 0.25rem 0 0;
+      }
+      nav {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem 1rem;
+        margin-top: 0.35rem;
+      }
+      nav button {
+        font: inherit;
+        background: none;
+        border: none;
+        padding: 0;
+        color: #1d4ed8;
+        text-decoration: underline;
+        cursor: pointer;
       }
       main {
         display: grid;
@@ -115,6 +130,11 @@ export class LabApp extends LitElement {
         <div>
           <h1>Sessions vs JWT cookies</h1>
           <p class="tagline muted">Log in on both sides, press the same buttons, and watch what each request costs.</p>
+          <nav aria-label="On this page">
+            <button type="button" @click=${() => this.jumpTo('settings-title')}>Lab settings</button>
+            <button type="button" @click=${() => this.jumpTo('attacks-title')}>Attacks and trade-offs</button>
+            <a href=${docHref('docs/README.md')}>Walkthroughs</a>
+          </nav>
         </div>
         <connection-status .connection=${this.connection}></connection-status>
       </header>
@@ -126,17 +146,6 @@ export class LabApp extends LitElement {
         @lab-load=${this.onLoad}
       >
         ${this.doc ? this.renderDocTarget(this.doc) : nothing}
-        <section class="box" aria-labelledby="settings-title">
-          <h2 id="settings-title">Lab settings</h2>
-          <lab-settings .info=${this.lab} .error=${this.settingsError}></lab-settings>
-        </section>
-        <section class="box" aria-labelledby="attacks-title">
-          <h2 id="attacks-title">Attacks and trade-offs</h2>
-          <attack-panel
-            .settings=${this.lab?.settings ?? null}
-            @lab-settings-changed=${(e: CustomEvent<LabInfo['settings']>) => (this.lab = this.lab ? { ...this.lab, settings: e.detail } : this.lab)}
-          ></attack-panel>
-        </section>
         <div class="lanes">
           ${(['session', 'jwt'] as const).map(
             (flow) => html`<flow-lane
@@ -153,8 +162,28 @@ export class LabApp extends LitElement {
           <h2 id="chart-title">Side by side</h2>
           <compare-chart .histories=${{ session: this.lanes.session.history, jwt: this.lanes.jwt.history }}></compare-chart>
         </section>
+        <section class="box" aria-labelledby="settings-title">
+          <h2 id="settings-title">Lab settings</h2>
+          <lab-settings .info=${this.lab} .error=${this.settingsError}></lab-settings>
+        </section>
+        <section class="box" aria-labelledby="attacks-title">
+          <h2 id="attacks-title">Attacks and trade-offs</h2>
+          <attack-panel
+            .settings=${this.lab?.settings ?? null}
+            @lab-settings-changed=${(e: CustomEvent<LabInfo['settings']>) => (this.lab = this.lab ? { ...this.lab, settings: e.detail } : this.lab)}
+          ></attack-panel>
+        </section>
       </main>
     `;
+  }
+
+  // The sections live in this element's shadow root, where a plain #anchor link cannot reach.
+  private jumpTo(headingId: string) {
+    const heading = this.renderRoot.querySelector<HTMLElement>(`#${headingId}`);
+    if (!heading) return;
+    heading.tabIndex = -1; // focusable from script, so keyboard users land where they jumped
+    heading.scrollIntoView({ block: 'start' });
+    heading.focus({ preventScroll: true });
   }
 
   // A walkthrough link ('#/docs/…md#section') opens the docs viewer above the lab.

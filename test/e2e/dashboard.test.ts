@@ -190,6 +190,16 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
       expect(await first.getAttribute('aria-pressed')).toBe('true');
     });
 
+    it('jumps from the header to the lab settings below the lanes, focus included', async () => {
+      await page.getByRole('navigation', { name: 'On this page' }).getByRole('button', { name: 'Lab settings' }).click();
+      await poll(() => page.evaluate(() => document.querySelector('lab-app')?.shadowRoot?.activeElement?.id ?? null)).toBe('settings-title');
+      await poll(() => page.getByRole('heading', { name: 'Lab settings' }).isVisible()).toBe(true);
+      const box = await page.getByRole('heading', { name: 'Lab settings' }).boundingBox();
+      expect(box!.y).toBeGreaterThanOrEqual(0);
+      expect(box!.y).toBeLessThan(800);
+      await page.evaluate(() => window.scrollTo(0, 0));
+    });
+
     it('applies a store latency to the next request, and the store step takes that long', async () => {
       await logIn(page, 'session');
       await press(page, 'session', 'Who am I?');
