@@ -3,11 +3,11 @@
 // server's own traces say (lookups per request, step durations).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, Flow, ServerToClientEvents, TraceEnd, TraceStep } from '../../server/protocol.js';
+import { freePort } from '../redis.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -19,17 +19,6 @@ export interface BenchServer {
   /** CPU time the server process has used so far (user + system), in ms (from /proc). */
   cpuMs(): number;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
 }
 
 /**
