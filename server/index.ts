@@ -57,4 +57,8 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+main().catch((err: unknown) => {
+  // e.g. DATA_DIR cannot be written: say so in one line and stop, rather than run without serving
+  console.error(`The lab could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,4 +1,5 @@
 // server/config.ts: bad configuration stops the server at start-up with a sentence naming the variable.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +55,28 @@ describe('loadConfig', () => {
 
   it('makes cookies Secure when served over HTTPS', () => {
     expect(loadConfig({ DATA_DIR: tempDataDir(), PUBLIC_URL: 'https://lab.example.org' }).secureCookies).toBe(true);
+  });
+});
+
+describe('server/index.ts at start-up', () => {
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+      env: { ...process.env, DATA_DIR: tempDataDir(), PORT: '0', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+
+  it('stops with exit code 1 and one line naming a bad variable', () => {
+    const run = start({ STORE_LATENCY_MS: 'lots' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('Configuration error: STORE_LATENCY_MS must be a whole number from 0 to 5000 (got "lots").');
+  });
+
+  it('stops with exit code 1 and one line when DATA_DIR cannot be written', () => {
+    const file = join(tempDataDir(), 'a-file');
+    writeFileSync(file, '');
+    const run = start({ DATA_DIR: join(file, 'data') });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^The lab could not start: ENOTDIR[^\n]*$/);
   });
 });
