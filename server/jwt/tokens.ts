@@ -50,14 +50,6 @@ export function signToken(user: PublicUser, key: KeyObject, ttlSeconds = TOKEN_T
   return { token: jwt.sign(claims, key, { algorithm: 'HS256' }), claims };
 }
 
-export function verifyToken(token: string, key: KeyObject): VerifyResult {
-  try {
-    return checkClaims(jwt.verify(token, key, VERIFY_OPTIONS));
-  } catch (err) {
-    return { ok: false, reason: reasonFromError(err) };
-  }
-}
-
 /**
  * jsonwebtoken accepts a correctly signed token with no `exp`; such a token would never expire,
  * so it is refused here. The claims must also have the shape the lab signs.
