@@ -31,3 +31,15 @@ export class BoundedMap<K, V> {
     return this.entries.size;
   }
 }
+
+/** Deletes the entries whose value has `expired`; returns how many went (the in-memory stores' sweeps). */
+export function deleteExpired<K, V>(map: Map<K, V>, expired: (value: V) => boolean): number {
+  let removed = 0;
+  for (const [key, value] of map) {
+    if (expired(value)) {
+      map.delete(key);
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -8,6 +8,7 @@ import { countPromiseStore, type CountOptions } from '../trace/counted.js';
 import { createRefreshTokenStore, type RefreshRecord, type RefreshTokenStore } from './refresh.js';
 import type { LabRedisClient } from '../redis.js';
 import { RedisRefreshTokenStore, RedisTokenDenylist } from './redis-store.js';
+import { deleteExpired } from '../bounded-map.js';
 
 /** Small on purpose, so a Redis implementation (issue 7) is a few lines: SET jti EX ttl / EXISTS jti. */
 export interface TokenDenylist {
@@ -71,14 +72,7 @@ export class MemoryTokenDenylist implements TokenDenylist {
 
   sweep(): number {
     const now = nowSec();
-    let removed = 0;
-    for (const [jti, exp] of this.entries) {
-      if (exp <= now) {
-        this.entries.delete(jti);
-        removed++;
-      }
-    }
-    return removed;
+    return deleteExpired(this.entries, (exp) => exp <= now);
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import type { CookieOptions } from 'express';
 import type { CookiePolicy } from '../cookies.js';
 import type { Db } from '../db.js';
 import type { PublicUser } from '../protocol.js';
+import { deleteExpired } from '../bounded-map.js';
 
 export const ACCESS_TTL_SECONDS = 60;
 export const REFRESH_TTL_SECONDS = 24 * 3600;
@@ -145,14 +146,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
 
   sweep(): number {
     const now = nowSec();
-    let removed = 0;
-    for (const [hash, record] of this.records) {
-      if (record.expiresAtSec <= now) {
-        this.records.delete(hash);
-        removed++;
-      }
-    }
-    return removed;
+    return deleteExpired(this.records, (record) => record.expiresAtSec <= now);
   }
 
   close(): void {
