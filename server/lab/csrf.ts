@@ -61,10 +61,13 @@ export function applyViewerSameSite(settings: LabSettingsStore, policy: CookiePo
   return (req: Request, res: Response, next: NextFunction): void => {
     // PUT /api/lab may change the setting: re-issue the lab cookie so it follows (its SameSite
     // decides whether a cross-site request is still traced to this viewer).
-    if (req.method === 'PUT' && req.path === '/api/lab' && req.viewerId) setLabCookie(res, policy, req.viewerId);
+    const changing = req.method === 'PUT' && req.path === '/api/lab';
+    if (changing && req.viewerId) setLabCookie(res, policy, req.viewerId);
+    const viewer = req.viewerId ?? req.issuedViewerId ?? null;
+    // Most requests come from viewers on the default (lax): leave their responses alone.
+    if (!changing && settings.get(viewer).sameSite !== 'none') return next();
     const writeHead = res.writeHead;
     res.writeHead = function (this: Response, ...args: unknown[]) {
-      const viewer = req.viewerId ?? req.issuedViewerId ?? null;
       if (!res.headersSent && settings.get(viewer).sameSite === 'none') {
         const header = res.getHeader('Set-Cookie');
         const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : [];
