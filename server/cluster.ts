@@ -6,6 +6,9 @@
 //   another worker would answer "Session ID unknown"). Its worker side answers every request with
 //   `Connection: close`, so each request is a new connection and may land on another worker:
 //   that is what makes STORE=memory visibly fail across workers.
+//   The worker tells the primary which worker owns a new socket.io session *before* it answers the
+//   handshake (bindBeforeHandshake): sticky's own notice goes out after the answer, and a client
+//   fast enough to send its next poll first was dealt to the other worker ("Session ID unknown").
 // - The primary relays socket.io room broadcasts between workers (@socket.io/cluster-adapter),
 //   unless STORE=redis, where Redis carries them (server/server.ts picks the adapter).
 // - The primary relays each viewer's lab settings and the cookie captured for "Replay my old
@@ -30,8 +33,11 @@ type ShareMessage =
   | { type: 'lab:share:hello' }
   | { type: 'lab:share:snapshot'; entries: [string, string, unknown][] };
 
+type BindMessage = { type: 'lab:sticky:bind'; sid: string } | { type: 'lab:sticky:bound'; sid: string };
+
 const MAX_ENTRIES = 20_000; // two channels of 10,000 viewers, as the workers' own maps: the relay's copy must not grow with visitors either
 const RESPAWN_DELAY_MS = 500;
+const BIND_TIMEOUT_MS = 2000; // a primary that does not answer must not hold handshakes forever
 
 function isShareMessage(message: unknown): message is ShareMessage {
   const type = (message as { type?: unknown } | null)?.type;
@@ -51,6 +57,7 @@ export async function runPrimary(config: Config): Promise<void> {
   setupStickyPrimary(httpServer, { loadBalancingMethod: 'round-robin' });
   if (config.store !== 'redis') setupAdapterPrimary();
   relayViewerState();
+  confirmBindings();
 
   let stopping = false;
   const ready = new Set<number>();
@@ -98,6 +105,7 @@ export async function runPrimary(config: Config): Promise<void> {
 /** In a worker: take connections from the primary instead of listening, and share per-viewer state. */
 export function joinCluster(lab: LabServer): void {
   setupStickyWorker(lab.io);
+  bindBeforeHandshake(lab.io);
   shareViewerState({ settings: channel(lab.settings), captured: channel(lab.captured) });
   process.send?.({ type: 'lab:worker-ready' });
   // The primary is gone (killed, crashed): nobody can send this worker connections any more.
@@ -148,5 +156,43 @@ function relayViewerState(): void {
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker && worker.id !== from.id && worker.isConnected()) worker.send(message);
     }
+  });
+}
+
+// Sticky learns a session's worker from a `sticky:connection` message the worker sends once the
+// handshake is done, that is after its answer is on the wire. Here the worker sends that message
+// from engine.io's (awaited) id generator and waits for the primary to confirm, so the mapping is in
+// place before the client can see the id. The messages of one worker arrive in order, so by the time
+// the primary answers `lab:sticky:bind`, sticky has recorded the `sticky:connection` sent before it.
+function bindBeforeHandshake(io: LabServer['io']): void {
+  const waiting = new Map<string, () => void>();
+  process.on('message', (message: unknown) => {
+    const bound = message as BindMessage | null;
+    if (bound?.type !== 'lab:sticky:bound') return;
+    waiting.get(bound.sid)?.();
+  });
+  const engine = io.engine;
+  const generateId = engine.generateId.bind(engine);
+  engine.generateId = async (req) => {
+    const sid = await generateId(req);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waiting.delete(sid);
+        resolve();
+      };
+      const timer = setTimeout(done, BIND_TIMEOUT_MS);
+      waiting.set(sid, done);
+      process.send?.({ type: 'sticky:connection', data: sid });
+      process.send?.({ type: 'lab:sticky:bind', sid } satisfies BindMessage);
+    });
+    return sid;
+  };
+}
+
+function confirmBindings(): void {
+  cluster.on('message', (from, message: unknown) => {
+    const bind = message as BindMessage | null;
+    if (bind?.type === 'lab:sticky:bind' && from.isConnected()) from.send({ type: 'lab:sticky:bound', sid: bind.sid } satisfies BindMessage);
   });
 }

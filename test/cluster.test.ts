@@ -74,26 +74,35 @@ describe('WORKERS=2, STORE=memory (each worker has its own sessions)', () => {
   it('keeps a long-polling socket on the worker that opened it (sticky handshakes)', async () => {
     const client = new Client(lab.url);
     await client.becomeViewer();
-    const socket = connect(lab.url, {
-      transports: ['polling'],
-      extraHeaders: { cookie: client.cookieHeader, origin: lab.url },
-      reconnection: false,
-      forceNew: true,
-    });
+    // Twenty handshakes at once: a client that polls again before the primary knows which worker
+    // owns its session is dealt to the other worker, which answers 400 "Session ID unknown".
+    const sockets = Array.from({ length: 20 }, () =>
+      connect(lab.url, {
+        transports: ['polling'],
+        extraHeaders: { cookie: client.cookieHeader, origin: lab.url },
+        reconnection: false,
+        forceNew: true,
+      }),
+    );
     try {
       const requestIds = new Set<string>();
-      socket.on('trace:end', (end) => requestIds.add(end.requestId));
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('connect_error', reject);
-      });
+      sockets[0]!.on('trace:end', (end) => requestIds.add(end.requestId));
+      await Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve, reject) => {
+              socket.once('connect', resolve);
+              socket.once('connect_error', reject);
+            }),
+        ),
+      );
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push((await client.get('/api/jwt/me')).headers.get('x-request-id') ?? '');
       for (let waited = 0; ids.some((id) => !requestIds.has(id)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       expect(ids.filter((id) => requestIds.has(id))).toEqual(ids);
-      expect(socket.connected).toBe(true); // without stickiness a poll on the other worker gets "Session ID unknown"
+      expect(sockets.filter((socket) => !socket.connected)).toHaveLength(0); // a poll on the other worker would have closed it
     } finally {
-      socket.close();
+      for (const socket of sockets) socket.close();
     }
   });
 
