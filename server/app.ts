@@ -41,7 +41,6 @@ export interface AppDeps {
   worker?: number;
   /** The cookies kept for "Replay my old cookie"; passed in so a cluster can share them (server/cluster.ts). */
   captured?: CapturedCookies;
-  isProduction?: boolean;
   /** The attack lab (docs/attacks.md): counted stores for revocation and refresh, the attacker page's origin. */
   attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null };
   /** false (TRACE=off): no tracer at all, so the benchmark can measure what tracing costs. */
@@ -138,7 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
     throw new HttpError(404, 'There is nothing at this address.');
   });
 
-  app.use(errorHandler(deps.isProduction ?? false));
+  app.use(errorHandler());
   return app;
 }
 
@@ -193,8 +192,15 @@ const BODY_ERRORS: Record<string, [number, string]> = {
   'request.size.invalid': [400, 'The request body is not as long as its Content-Length says.'],
 };
 
+// A store outage is expected here (the lab has a switch for it): one line in the log, not a stack.
+function causeOf(err: HttpError): string {
+  const cause = err.cause;
+  if (cause === undefined) return '';
+  return cause instanceof Error ? ` (${cause.name}: ${cause.message})` : ` (${String(cause)})`;
+}
+
 // The one place errors become responses: a status and one sentence, never a stack trace.
-function errorHandler(isProduction: boolean) {
+function errorHandler() {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     let status = 500;
@@ -203,7 +209,7 @@ function errorHandler(isProduction: boolean) {
       status = err.status;
       message = err.message;
       for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
-      if (status >= 500) console.warn(`${req.method} ${req.originalUrl}: ${message}`, isProduction ? '' : (err.cause ?? ''));
+      if (status >= 500) console.warn(`${req.method} ${req.originalUrl}: ${message}${causeOf(err)}`);
     } else {
       const known = BODY_ERRORS[(err as BodyParserError)?.type ?? ''];
       const clientStatus = (err as BodyParserError)?.status;

@@ -23,7 +23,6 @@ export interface Config {
   /** Where browsers reach the lab, when behind a proxy; https:// makes cookies Secure and __Host-. */
   publicUrl: string | null;
   secureCookies: boolean;
-  isProduction: boolean;
 }
 
 export class ConfigError extends Error {
@@ -54,7 +53,6 @@ export function loadConfig(env: Env = process.env): Config {
     tracing: oneOf(env, 'TRACE', ['on', 'off'] as const, 'on') === 'on',
     publicUrl: publicUrl || null,
     secureCookies: publicUrl?.startsWith('https://') ?? false,
-    isProduction: env.NODE_ENV === 'production',
   };
 }
 

@@ -96,7 +96,6 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     loginLimits: options.loginLimits,
     worker: options.worker,
     captured,
-    isProduction: config.isProduction,
     attack: { denylist: revocation.denylist, refreshTokens: revocation.refreshTokens, attackerOrigin: () => attacker.origin },
   });
 
