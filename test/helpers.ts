@@ -115,6 +115,8 @@ export class Watcher {
   readonly steps: TraceStep[] = [];
   readonly ends: TraceEnd[] = [];
   readonly batches: TraceBatch[] = [];
+  /** Every message the server sent this socket, and when it arrived (Date.now()). */
+  readonly messageTimes: number[] = [];
   readonly socket: TraceSocket;
 
   constructor(url: string, cookie: string, origin = url) {
@@ -124,6 +126,7 @@ export class Watcher {
       reconnection: false,
       forceNew: true,
     });
+    this.socket.onAny(() => this.messageTimes.push(Date.now()));
     this.socket.on('trace:step', (s) => this.steps.push(s));
     this.socket.on('trace:end', (e) => this.ends.push(e));
     // Past its live budget a viewer gets batches (server/trace/broadcast.ts): the newest requests in
