@@ -1,10 +1,11 @@
-// npm run bench [-- --duration 3 --connections 10 --rounds 5 --warmup 0.5 --memory 100000 --memory-seconds 60 --only jwt,session --cpu-prof]
+// npm run bench [-- --duration 3 --connections 10 --rounds 5 --warmup 0.5 --memory 100000 --memory-seconds 90 --only jwt,session --cpu-prof]
 //
 // Starts the real lab as child processes (tracing on, and a second one with TRACE=off), drives each
 // row's endpoint with autocannon over loopback, and prints one table: requests/s, p50, p99, store
 // lookups per request (added up from the server's own traces) and each row's ratio to the baseline
-// measured in the same run. Then 100,000 requests over both flows to see whether the server's RSS
-// keeps growing. The table is also written to test/bench/results/latest.json (docs/performance.md
+// measured in the same run. The traced server's RSS is watched from the end of the warm-up until it
+// has answered 100,000 /me requests over both flows (the rows' own, topped up at the end), to see
+// whether it keeps growing. The table is also written to test/bench/results/latest.json (docs/performance.md
 // quotes it). A row is one entry in ROWS; a server is one entry in SERVERS.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -96,7 +97,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '0.5' },
     rounds: { type: 'string', default: '5' },
     memory: { type: 'string', default: '100000' },
-    'memory-seconds': { type: 'string', default: '60' },
+    'memory-seconds': { type: 'string', default: '90' }, // from the warm-up's end to the 100,000th request
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -116,7 +117,7 @@ const connections = Math.round(positive('connections', flags.connections));
 const warmup = positive('warmup', flags.warmup, true);
 const rounds = Math.max(1, Math.round(positive('rounds', flags.rounds)));
 const memoryRequests = Math.round(positive('memory', flags.memory, true));
-// On a busy machine 100,000 requests can take minutes; the run stops here and says how many it made.
+// On a busy machine 100,000 requests can take minutes; the memory watch stops after this long and says how many it saw.
 const memorySeconds = positive('memory-seconds', flags['memory-seconds']);
 const only = flags.only?.split(',').map((s) => s.trim());
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -128,6 +129,9 @@ async function cannon(url: string, cookie: string, opts: { duration?: number; am
     connections: opts.connections ?? connections,
     ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? duration }),
     headers: cookie ? { cookie } : {},
+    // autocannon notices the end of its duration only when it samples (every second by default),
+    // so a 0.6 s round would run a whole second: sample every 100 ms and the rounds last as long as asked
+    sampleInt: 100,
   });
 }
 
@@ -209,9 +213,11 @@ async function finishRow({ row, spec, viewer, rounds, cpuMs }: Prepared, { keepL
  * autocannon and its own GC, which stretches every step several times over; one at a time shows the
  * step's own work (the same traces, the same server).
  */
+const QUIET_REQUESTS = 1000;
+
 async function quietStepMedian(p: Prepared, step: string): Promise<number | null> {
   await p.viewer.reset();
-  await cannon(p.server.url + p.row.path, p.viewer.cookieHeader, { amount: 1000, connections: 1 });
+  await cannon(p.server.url + p.row.path, p.viewer.cookieHeader, { amount: QUIET_REQUESTS, connections: 1 });
   await sleep(600); // the last batch
   const ms = median(p.viewer.durations.get(step) ?? []);
   return ms === null ? null : Math.round(ms * 1000 * 100) / 100;
@@ -228,38 +234,51 @@ function cannonFor(url: string, cookie: string, amount: number, seconds: number)
   });
 }
 
-/** 100,000 requests over both flows: does the server hold on to anything per request? */
-async function memoryRun(server: BenchServer, total: number) {
-  const viewers = (['session', 'jwt'] as const).map((flow) => new BenchViewer(server.url, flow));
-  try {
-    for (const viewer of viewers) await viewer.prepare();
-    const half = (n: number, seconds: number) =>
-      Promise.all(viewers.map((v) => cannonFor(`${server.url}/api/${v.flow}/me`, v.cookieHeader, n, seconds)));
-    await half(Math.round(total / 20), memorySeconds / 6); // warm-up: JIT, caches, socket buffers
-    await sleep(1000);
-    const startRss = server.rss();
-    let peakRss = startRss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.rss())), 250);
-    const started = performance.now();
-    const results = await half(Math.round(total / 2), memorySeconds);
-    clearInterval(sampler);
-    await sleep(1000);
-    const endRss = server.rss();
-    const requests = results.reduce((n, r) => n + r['2xx'] + r.non2xx, 0);
-    return {
-      requests,
-      asked: total,
-      stoppedEarly: requests < total, // --memory-seconds ran out first
-      errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
-      seconds: (performance.now() - started) / 1000,
-      startRssMb: mb(startRss),
-      peakRssMb: mb(peakRss),
-      endRssMb: mb(endRss),
-      growthMb: mb(endRss - startRss),
-    };
-  } finally {
-    for (const viewer of viewers) viewer.close();
-  }
+/**
+ * 100,000 requests over both flows: does the server hold on to anything per request? The watch
+ * starts once the rows have warmed the traced server up; the rows' own /me requests on that server
+ * count towards the total, and `topUp` sends the rest.
+ */
+function watchMemory(server: BenchServer) {
+  const startRss = server.rss();
+  let peakRss = startRss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.rss())), 250);
+  const started = performance.now();
+  return {
+    async topUp(total: number, alreadySent: number) {
+      const viewers = (['session', 'jwt'] as const).map((flow) => new BenchViewer(server.url, flow));
+      try {
+        for (const viewer of viewers) await viewer.prepare();
+        const rest = Math.max(0, total - alreadySent);
+        const elapsed = (performance.now() - started) / 1000;
+        const results =
+          rest > 0
+            ? await Promise.all(
+                viewers.map((v) => cannonFor(`${server.url}/api/${v.flow}/me`, v.cookieHeader, Math.ceil(rest / 2), Math.max(1, memorySeconds - elapsed))),
+              )
+            : [];
+        clearInterval(sampler);
+        await sleep(1000);
+        const endRss = server.rss();
+        const requests = alreadySent + results.reduce((n, r) => n + r['2xx'] + r.non2xx, 0);
+        return {
+          requests,
+          fromRows: alreadySent,
+          asked: total,
+          stoppedEarly: requests < total, // --memory-seconds ran out first
+          errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
+          seconds: (performance.now() - started) / 1000,
+          startRssMb: mb(startRss),
+          peakRssMb: mb(peakRss),
+          endRssMb: mb(endRss),
+          growthMb: mb(endRss - startRss),
+        };
+      } finally {
+        clearInterval(sampler);
+        for (const viewer of viewers) viewer.close();
+      }
+    },
+  };
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
@@ -301,7 +320,7 @@ async function main(): Promise<void> {
   const redisServers: TestRedis[] = [];
   const results = new Map<string, RowResult>();
   const prepared: Prepared[] = [];
-  let memory: Awaited<ReturnType<typeof memoryRun>> | null = null;
+  let memory: Awaited<ReturnType<ReturnType<typeof watchMemory>['topUp']>> | null = null;
   let quietVerifyUs: number | null = null;
   try {
     // Started side by side: each spends a few seconds compiling TypeScript before it listens.
@@ -323,6 +342,13 @@ async function main(): Promise<void> {
       else results.set(row.id, ready);
     }
     console.log(`  rows ready (logins, warm-up) at ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    const traced = servers.get('traced');
+    let watch: ReturnType<typeof watchMemory> | null = null;
+    if (traced && memoryRequests > 0 && !only) {
+      await sleep(1000); // let the warm-up's garbage go before the first RSS reading
+      watch = watchMemory(traced);
+    }
+    let meOnTraced = 0; // /me requests the traced server answered while the memory watch ran
     const roundSeconds = duration / rounds;
     for (let round = 1; round <= rounds; round++) {
       process.stdout.write(`  round ${round}/${rounds} `);
@@ -330,6 +356,8 @@ async function main(): Promise<void> {
         const cpuBefore = p.server.cpuMs();
         p.rounds.push(await cannon(p.server.url + p.row.path, p.viewer.cookieHeader, { duration: roundSeconds }));
         p.cpuMs += p.server.cpuMs() - cpuBefore;
+        const round = p.rounds.at(-1)!;
+        if (p.server === traced && p.row.flow) meOnTraced += round['2xx'] + round.non2xx;
         process.stdout.write('.');
       }
       console.log('');
@@ -340,14 +368,14 @@ async function main(): Promise<void> {
     const jwtRow = prepared.find((p) => p.row.id === 'jwt');
     if (jwtRow) {
       quietVerifyUs = await quietStepMedian(jwtRow, 'jwt.verify');
+      if (jwtRow.server === traced) meOnTraced += QUIET_REQUESTS;
       jwtRow.viewer.close();
     }
     for (const [id, result] of finished) results.set(id, result);
     console.log(`  traces settled at ${((performance.now() - began) / 1000).toFixed(1)} s`);
-    const traced = servers.get('traced');
-    if (traced && memoryRequests > 0 && !only) {
-      process.stdout.write(`  memory: ${memoryRequests.toLocaleString('en-US')} requests over both flows … `);
-      memory = await memoryRun(traced, memoryRequests);
+    if (watch) {
+      process.stdout.write(`  memory: ${memoryRequests.toLocaleString('en-US')} requests over both flows (${meOnTraced.toLocaleString('en-US')} from the rows) … `);
+      memory = await watch.topUp(memoryRequests, meOnTraced);
       console.log(`RSS ${memory.startRssMb} → ${memory.endRssMb} MB`);
     }
   } finally {
@@ -398,7 +426,7 @@ async function main(): Promise<void> {
   }
   if (memory) {
     console.log(
-      `  memory: ${memory.requests.toLocaleString('en-US')} requests in ${memory.seconds.toFixed(1)} s${memory.stoppedEarly ? ` (stopped by --memory-seconds before ${memory.asked.toLocaleString('en-US')})` : ''}; RSS ${memory.startRssMb} MB after warm-up, peak ${memory.peakRssMb}, ${memory.endRssMb} at the end`,
+      `  memory: ${memory.requests.toLocaleString('en-US')} requests (${memory.fromRows.toLocaleString('en-US')} of them the rows') in ${memory.seconds.toFixed(1)} s${memory.stoppedEarly ? ` (stopped by --memory-seconds before ${memory.asked.toLocaleString('en-US')})` : ''}; RSS ${memory.startRssMb} MB after warm-up, peak ${memory.peakRssMb}, ${memory.endRssMb} at the end`,
     );
   }
   const steps = byId('session')?.stepMedianUs;
