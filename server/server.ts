@@ -10,6 +10,7 @@ import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createCookiePolicy } from './cookies.js';
+import { answerUnparsableRequests } from './http.js';
 import { openDatabase, seedDemoUsers, type Db } from './db.js';
 import { createRevocationStores } from './jwt/denylist.js';
 import { createTokenKey } from './jwt/tokens.js';
@@ -61,6 +62,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
   const captured = new CapturedCookies();
 
   const httpServer = createServer();
+  answerUnparsableRequests(httpServer);
   // Register the app before socket.io: engine.io's attach() keeps the 'request' listeners it finds
   // and calls them only for other paths. Registered after, Express would also answer socket.io's
   // long-polling requests (404), and engine.io's own answer then crashes the process.

@@ -1,5 +1,6 @@
 // The security baseline: every bad input gets a 4xx and one sentence, never a crash or a stack trace.
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, startLab, Watcher, type TestLab } from './helpers.js';
@@ -161,6 +162,24 @@ describe('methods and routes', () => {
 
   it('answers 404 in JSON to an unknown API route', async () => {
     await expectError(await client.get('/api/nope'), 404, /no API route/);
+  });
+
+  it('answers 431 in JSON to headers over 16 KB, before Express sees the request', async () => {
+    const res = await fetch(`${lab.url}/api/jwt/me`, { headers: { cookie: `junk=${'a'.repeat(20_000)}` } });
+    await expectError(res, 431, /headers are larger than the server accepts/);
+  });
+
+  it('answers 400 in JSON to bytes that are not HTTP, and keeps serving', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(lab.url).port), '127.0.0.1', () => socket.write('HELLO \x00 THERE\r\n\r\n'));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(raw.split('\r\n\r\n')[1]).toBe(JSON.stringify({ error: 'The request is not valid HTTP.' }));
+    expect((await client.get('/api/health')).status).toBe(200);
   });
 });
 
