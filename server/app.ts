@@ -13,6 +13,7 @@ import type { RefreshTokenStore } from './jwt/refresh.js';
 import { applyViewerSameSite, createFollowRouter, Follows } from './lab/csrf.js';
 import { createOriginalPost } from './lab/original-post.js';
 import { CapturedCookies } from './lab/replay.js';
+import type { RestartLauncher } from './lab/restart.js';
 import { createScenarioRouter } from './lab/scenarios.js';
 import { createLoadRouter, type LoadReporter } from './lab/load.js';
 import { createLabRouter } from './lab/routes.js';
@@ -42,7 +43,7 @@ export interface AppDeps {
   /** The cookies kept for "Replay my old cookie"; passed in so a cluster can share them (server/cluster.ts). */
   captured?: CapturedCookies;
   /** The attack lab (docs/attacks.md): counted stores for revocation and refresh, the attacker page's origin. */
-  attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null };
+  attack?: { denylist: TokenDenylist; refreshTokens: RefreshTokenStore; attackerOrigin: () => string | null; restart?: RestartLauncher };
   /** false (TRACE=off): no tracer at all, so the benchmark can measure what tracing costs. */
   tracing?: boolean;
   /** Reports load runs (POST /api/lab/load) to their viewer: the broadcaster. */
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
       policy: deps.policy,
       jwtKey: deps.jwtKey,
       attackerOrigin: deps.attack?.attackerOrigin ?? (() => null),
+      restart: deps.attack?.restart,
     }),
   );
   app.use('/api/lab', createLabRouter({ settings: deps.settings, captured, policy: deps.policy, store: deps.storeKind }));

@@ -1,6 +1,7 @@
 // The only file that listens: read the config, build the lab, serve it. With WORKERS > 1 this
 // process becomes the cluster's primary (server/cluster.ts) and each forked worker builds a lab.
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { joinCluster, runPrimary, workerId } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startAttacker } from './lab/attacker.js';
@@ -45,9 +46,10 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   lab.httpServer.listen(config.port, config.host, () => {
-    console.log(`Sessions vs JWT lab: http://${config.host}:${config.port} (store: ${config.store})`);
+    const { port } = lab.httpServer.address() as AddressInfo; // PORT=0: the one the system picked
+    console.log(`Sessions vs JWT lab: http://${config.host}:${port} (store: ${config.store})`);
     // The CSRF and XSS scenarios' second site (docs/attacks.md#csrf); the lab runs fine without it.
-    startAttacker(`http://${config.host}:${config.port}`, config.attackerPort).then(
+    startAttacker(`http://${config.host}:${port}`, config.attackerPort).then(
       (attacker) => {
         lab.attacker.origin = attacker.origin;
         console.log(`Attacker page for the CSRF and XSS scenarios: ${attacker.origin}`);

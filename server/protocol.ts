@@ -94,7 +94,7 @@ export interface ScenarioInfo {
   title: string;
   summary: string;
   doc: string; // docs/attacks.md#<id>
-  runsIn: 'server' | 'browser' | 'test'; // server: POST runs it; browser: the attacker page does; test: an integration test restarts the server
+  runsIn: 'server' | 'browser'; // server: POST runs it; browser: the attacker page does
   settings: Partial<LabSettings>; // what running it switches for this viewer
 }
 

@@ -16,6 +16,7 @@ import { createRevocationStores } from './jwt/denylist.js';
 import { createTokenKey } from './jwt/tokens.js';
 import { OutageSessionStore } from './lab/outage.js';
 import { CapturedCookies } from './lab/replay.js';
+import { createRestartLauncher } from './lab/restart.js';
 import { ATTACK_SETTING_DEFAULTS, LabSettingsStore } from './lab/settings.js';
 import type { LoginLimits } from './login.js';
 import { attachRealtime } from './realtime.js';
@@ -98,7 +99,12 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     loginLimits: options.loginLimits,
     worker: options.worker,
     captured,
-    attack: { denylist: revocation.denylist, refreshTokens: revocation.refreshTokens, attackerOrigin: () => attacker.origin },
+    attack: {
+      denylist: revocation.denylist,
+      refreshTokens: revocation.refreshTokens,
+      attackerOrigin: () => attacker.origin,
+      restart: createRestartLauncher(config),
+    },
   });
 
   return {

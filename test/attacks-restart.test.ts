@@ -1,7 +1,11 @@
 // Server restart and secret rotation (docs/attacks.md#server-restart): a real lab stopped and
-// started again on the same DATA_DIR, keeping or replacing the JWT secret.
+// started again on the same DATA_DIR, keeping or replacing the JWT secret; and the dashboard's
+// one-click version, which starts fresh lab processes on the running lab's data.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ScenarioResult } from '../server/protocol.js';
 import { Client, startLab, tempDataDir, type TestLab } from './helpers.js';
 
 let lab: TestLab | null = null;
@@ -47,5 +51,42 @@ describe('restarting the server', () => {
     const jwt = await again.get('/api/jwt/me');
     expect(jwt.status).toBe(401);
     expect((await jwt.json()).error).toMatch(/signature does not match/);
+  });
+});
+
+describe('POST /api/lab/scenarios/server-restart', () => {
+  async function runRestart(url: string): Promise<ScenarioResult> {
+    const client = new Client(url);
+    await client.becomeViewer();
+    const res = await client.post('/api/lab/scenarios/server-restart');
+    expect(res.status, await res.clone().text()).toBe(200);
+    return (await res.json()) as ScenarioResult;
+  }
+  const statuses = (result: ScenarioResult, flow: 'session' | 'jwt') => result.flows[flow].requests.map((r) => r.status);
+
+  it('on SQLite: both logins survive a fresh process; a new JWT secret refuses the token only, and is never saved', async () => {
+    lab = await startLab();
+    const secrets = readFileSync(join(lab.dataDir, 'secrets.json'), 'utf8');
+    const result = await runRestart(lab.url);
+    expect(statuses(result, 'session')).toEqual([200, 200, 200]); // login, restarted, restarted with a new JWT secret
+    expect(statuses(result, 'jwt')).toEqual([200, 200, 401]);
+    expect(result.flows.jwt.requests[2]!.error).toMatch(/signature does not match/);
+    expect(result.flows.session.verdict).toBe('protected');
+    expect(result.flows.jwt.summary).toMatch(/every token in circulation fails its signature/);
+    expect(readFileSync(join(lab.dataDir, 'secrets.json'), 'utf8')).toBe(secrets);
+    // this lab never restarted: the same viewer's logins still work here
+    const client = new Client(lab.url);
+    await client.becomeViewer();
+    expect((await client.login('jwt')).status).toBe(200);
+    expect((await client.get('/api/jwt/me')).status).toBe(200);
+  });
+
+  it('with STORE=memory: the fresh process has never heard of the session', async () => {
+    lab = await startLab({ STORE: 'memory' });
+    const result = await runRestart(lab.url);
+    expect(statuses(result, 'session')).toEqual([200, 401, 401]);
+    expect(result.flows.session.verdict).toBe('exposed');
+    expect(result.flows.session.summary).toMatch(/STORE=memory/);
+    expect(statuses(result, 'jwt')).toEqual([200, 200, 401]);
   });
 });

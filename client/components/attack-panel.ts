@@ -147,7 +147,6 @@ export class AttackPanel extends LitElement {
       if (scenario.runsIn === 'server') await this.runOnServer(scenario);
       else if (scenario.id === 'csrf') await this.runCsrf(scenario);
       else if (scenario.id === 'xss-reading-cookies') await this.runXss(scenario);
-      else this.result = { scenario, flows: null, note: 'This one restarts the server, which would log every viewer out: it runs as an integration test (test/attacks-restart.test.ts). The walkthrough shows what it checks.' };
     } catch (err) {
       this.error = err instanceof Error ? err.message : 'The scenario failed.';
     } finally {

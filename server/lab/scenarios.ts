@@ -13,6 +13,7 @@ import { HttpError } from '../errors.js';
 import { methodNotAllowed } from '../http.js';
 import type { Flow, LabSettings, ScenarioInfo, ScenarioOutcome, ScenarioRequest, ScenarioResult } from '../protocol.js';
 import { internalHeaders } from './internal.js';
+import type { RestartLauncher } from './restart.js';
 import type { LabSettingsStore } from './settings.js';
 
 const DOC = 'docs/attacks.md';
@@ -23,6 +24,8 @@ export interface ScenarioDeps {
   jwtKey: KeyObject;
   /** Where the attacker page (server/lab/attacker.ts) is served, or null when it is not running. */
   attackerOrigin: () => string | null;
+  /** Starts a fresh lab process on this lab's data, for the restart scenario (server/lab/restart.ts). */
+  restart?: RestartLauncher;
 }
 
 type Outcomes = Record<Flow, ScenarioOutcome>;
@@ -144,9 +147,10 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'server-restart',
     title: 'Server restart and secret rotation',
-    summary: 'Restart the server: sessions and JWTs survive; rotate the JWT secret: every JWT user is logged out.',
-    runsIn: 'test',
+    summary: 'A fresh server process on the same data: sessions and JWTs survive; with a new JWT secret, every JWT user is logged out.',
+    runsIn: 'server',
     settings: {},
+    run: serverRestart,
   },
   {
     id: 'several-workers',
@@ -187,14 +191,7 @@ export function createScenarioRouter(deps: ScenarioDeps): Router {
   router.post('/:id', async (req: Request, res: Response) => {
     const scenario = SCENARIOS.find((s) => s.id === req.params.id);
     if (!scenario) throw new HttpError(404, `There is no scenario called "${String(req.params.id).slice(0, 40)}".`);
-    if (!scenario.run) {
-      throw new HttpError(
-        409,
-        scenario.runsIn === 'browser'
-          ? 'This scenario runs in your browser: open the attacker page from the lab panel.'
-          : 'This scenario restarts the server, so it runs as an integration test (npx vitest run test/attacks-restart.test.ts).',
-      );
-    }
+    if (!scenario.run) throw new HttpError(409, 'This scenario runs in your browser: open the attacker page from the lab panel.');
     const viewerId = req.viewerId;
     if (!viewerId) throw new HttpError(400, 'This request has no lab cookie; load the dashboard first.');
     if (running.has(viewerId)) throw new HttpError(409, 'A scenario is already running for you; wait for it to finish.');
@@ -235,10 +232,11 @@ class Jar {
     return [...all].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async send(label: string, method: string, path: string, options: { body?: unknown; cookies?: Record<string, string> } = {}) {
+  /** `base`: another server than this one (the restart scenario's fresh process). */
+  async send(label: string, method: string, path: string, options: { body?: unknown; cookies?: Record<string, string>; base?: string } = {}) {
     const headers: Record<string, string> = { cookie: this.header(options.cookies), accept: 'application/json', ...internalHeaders() };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(this.ctx.base + path, {
+    const res = await fetch((options.base ?? this.ctx.base) + path, {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -494,6 +492,51 @@ async function storeOutage(ctx: RunContext): Promise<Outcomes> {
     out[flow] = ctx.outcome(back.status === 200 && (down.status === 503 || down.status === 200) ? 'protected' : 'exposed', summary);
   }
   return out;
+}
+
+// A restart, shown without restarting this server (which would cut every viewer off): a fresh lab
+// process on the same data and secrets, and one with a new JWT secret, each sent this viewer's
+// cookies (server/lab/restart.ts). What survives is what lives outside the process.
+async function serverRestart(ctx: RunContext): Promise<Outcomes> {
+  const launcher = ctx.deps.restart;
+  if (!launcher) {
+    const why = 'This lab was started without a way to start a second server.';
+    return { session: ctx.outcome('not-applicable', why), jwt: ctx.outcome('not-applicable', why) };
+  }
+  const session = ctx.jar();
+  await session.login('session');
+  const token = ctx.jar();
+  await token.login('jwt');
+  const before = ctx.log;
+  ctx.log = [];
+  const started = await Promise.allSettled([launcher.start(), launcher.start({ rotateJwtSecret: true })]);
+  try {
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [restarted, rotated] = started.map((s) => (s as PromiseFulfilledResult<{ base: string }>).value);
+    const ask = async (jar: Jar, flow: Flow) => [
+      await jar.send('Who am I? — on the restarted server (same data, same secrets)', 'GET', `/api/${flow}/me`, { base: restarted.base }),
+      await jar.send('Who am I? — on a server restarted with a new JWT secret', 'GET', `/api/${flow}/me`, { base: rotated.base }),
+    ];
+    const out = {} as Outcomes;
+    ctx.log = before.filter((r) => r.path.startsWith('/api/session'));
+    const [s1, s2] = await ask(session, 'session');
+    out.session = ctx.outcome(
+      s1.status === 200 ? 'protected' : 'exposed',
+      s1.status === 200
+        ? `Survived the restart (200): the session lives in the store (SQLite or Redis), not in the process, and the new process found it. The new JWT secret changed nothing here (${s2.status}).`
+        : `Lost in the restart (${s1.status}): the session lived in the old process's memory (STORE=memory), so every session user is logged out.`,
+    );
+    ctx.log = before.filter((r) => r.path.startsWith('/api/jwt'));
+    const [j1, j2] = await ask(token, 'jwt');
+    out.jwt = ctx.outcome(
+      j1.status === 200 && j2.status === 401 ? 'protected' : 'exposed',
+      `After a restart: ${j1.status}${j1.status === 200 ? ', the secret is kept (DATA_DIR/secrets.json or JWT_SECRET), so the new process checks the same signature' : ''}. With a new JWT secret: ${j2.status}${j2.status === 401 ? ', every token in circulation fails its signature at once: the only "log everyone out" switch the JWT flow has' : ''}.`,
+    );
+    return out;
+  } finally {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+  }
 }
 
 // Scaling out (docs/scaling-out.md): the scenario's requests go back through the cluster primary,

@@ -170,6 +170,12 @@ describe.skipIf(!available)('the attack lab in Chromium', () => {
     await expect.poll(() => result.locator('[data-flow=session] [data-verdict]').getAttribute('data-verdict'), { timeout: 10_000 }).toBe('protected');
     expect(await result.locator('[data-flow=jwt] [data-verdict]').getAttribute('data-verdict')).toBe('exposed');
     expect(await result.locator('a').getAttribute('href')).toBe('#/docs/attacks.md#stolen-cookie-after-logout');
+
+    // the restart: two fresh lab processes on this lab's data answer the same cookies
+    await page.locator('attack-panel button[data-scenario="server-restart"]').click();
+    await expect.poll(() => result.locator('a').getAttribute('href'), { timeout: 30_000 }).toBe('#/docs/attacks.md#server-restart');
+    await expect.poll(() => result.locator('[data-flow=jwt]').textContent(), { timeout: 30_000 }).toMatch(/With a new JWT secret: 401/);
+    expect(await result.locator('[data-flow=session] [data-verdict]').getAttribute('data-verdict')).toBe('protected');
     await context.close();
   });
 });
