@@ -19,7 +19,7 @@ import { createLoadRouter, type LoadReporter } from './lab/load.js';
 import { createLabRouter } from './lab/routes.js';
 import type { LabSettingsStore } from './lab/settings.js';
 import { identifyViewer } from './lab/viewer.js';
-import { createLoginGuard, type LoginLimits } from './login.js';
+import type { LoginGuard } from './login.js';
 import { isCrossOrigin } from './origin.js';
 import type { Flow } from './protocol.js';
 import { createSessionRouter } from './session/routes.js';
@@ -38,7 +38,8 @@ export interface AppDeps {
   storeKind: string;
   publicOrigin: string | null;
   clientDir?: string;
-  loginLimits?: LoginLimits;
+  /** Login checks and try limits, shared by both flows (and, in a cluster, kept in step by server/cluster.ts). */
+  login: LoginGuard;
   worker?: number;
   /** The cookies kept for "Replay my old cookie"; passed in so a cluster can share them (server/cluster.ts). */
   captured?: CapturedCookies;
@@ -55,7 +56,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const captured = deps.captured ?? new CapturedCookies();
-  const login = createLoginGuard(deps.loginLimits);
+  const { login } = deps;
   const follows = new Follows(); // what the CSRF scenario tries to change
   const trace = (flow: Flow) =>
     deps.tracing === false

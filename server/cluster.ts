@@ -11,8 +11,9 @@
 //   fast enough to send its next poll first was dealt to the other worker ("Session ID unknown").
 // - The primary relays socket.io room broadcasts between workers (@socket.io/cluster-adapter),
 //   unless STORE=redis, where Redis carries them (server/server.ts picks the adapter).
-// - The primary relays each viewer's lab settings and the cookie captured for "Replay my old
-//   cookie", so a PUT /api/lab or a logout on one worker counts on all.
+// - The primary relays each viewer's lab settings, the cookie captured for "Replay my old
+//   cookie" and the login try counters, so a PUT /api/lab, a logout or a failed login on one
+//   worker counts on all.
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -22,10 +23,10 @@ import type { Config } from './config.js';
 import { openDatabase, seedDemoUsers } from './db.js';
 import type { LabServer } from './server.js';
 
-/** Per-viewer state each worker keeps in memory and the cluster keeps in step (settings, captured cookies). */
+/** State each worker keeps in memory and the cluster keeps in step, by key (a viewer, an account, an address). */
 interface Replicated<T> {
-  onUpdate(listener: (viewerId: string, value: T) => void): void;
-  apply(viewerId: string, value: T): void;
+  onUpdate(listener: (key: string, value: T) => void): void;
+  apply(key: string, value: T): void;
 }
 
 type ShareMessage =
@@ -35,7 +36,7 @@ type ShareMessage =
 
 type BindMessage = { type: 'lab:sticky:bind'; sid: string } | { type: 'lab:sticky:bound'; sid: string };
 
-const MAX_ENTRIES = 20_000; // two channels of 10,000 viewers, as the workers' own maps: the relay's copy must not grow with visitors either
+const MAX_ENTRIES = 40_000; // four channels of 10,000 keys, as the workers' own maps: the relay's copy must not grow with visitors either
 const RESPAWN_DELAY_MS = 500;
 const BIND_TIMEOUT_MS = 2000; // a primary that does not answer must not hold handshakes forever
 
@@ -106,7 +107,13 @@ export async function runPrimary(config: Config): Promise<void> {
 export function joinCluster(lab: LabServer): void {
   setupStickyWorker(lab.io);
   bindBeforeHandshake(lab.io);
-  shareViewerState({ settings: channel(lab.settings), captured: channel(lab.captured) });
+  shareViewerState({
+    settings: channel(lab.settings),
+    captured: channel(lab.captured),
+    // Login tries count on every worker: N workers must not mean N times the tries.
+    loginAccounts: channel(lab.loginLimiters.accounts),
+    loginAddresses: channel(lab.loginLimiters.addresses),
+  });
   process.send?.({ type: 'lab:worker-ready' });
   // The primary is gone (killed, crashed): nobody can send this worker connections any more.
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

@@ -81,7 +81,7 @@ export function createLoginGuard(limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     else accounts.hit(account);
   };
 
-  return { guard, recordResult };
+  return { guard, recordResult, limiters: { accounts, addresses } };
 }
 
 export type LoginGuard = ReturnType<typeof createLoginGuard>;

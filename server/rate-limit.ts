@@ -1,4 +1,6 @@
 // Fixed-window counters for login tries, per key (an account or an address), bounded in memory.
+// Under a cluster each worker keeps a copy, kept in step through the primary (server/cluster.ts):
+// every change is announced with onUpdate and another worker's change arrives through apply.
 import { BoundedMap } from './bounded-map.js';
 
 export interface LimitRule {
@@ -6,13 +8,14 @@ export interface LimitRule {
   windowMs: number;
 }
 
-interface Bucket {
+export interface Bucket {
   count: number;
   resetAt: number;
 }
 
 export class RateLimiter {
   private readonly buckets: BoundedMap<string, Bucket>;
+  private readonly listeners: ((key: string, bucket: Bucket | null) => void)[] = [];
 
   constructor(
     private readonly rule: LimitRule,
@@ -29,13 +32,33 @@ export class RateLimiter {
   }
 
   hit(key: string, now = Date.now()): void {
-    const bucket = this.buckets.get(key);
-    if (!bucket || bucket.resetAt <= now) this.buckets.set(key, { count: 1, resetAt: now + this.rule.windowMs });
-    else bucket.count++;
+    let bucket = this.buckets.get(key);
+    if (!bucket || bucket.resetAt <= now) {
+      bucket = { count: 1, resetAt: now + this.rule.windowMs };
+      this.buckets.set(key, bucket);
+    } else bucket.count++;
+    this.announce(key, bucket);
   }
 
   reset(key: string): void {
+    if (this.buckets.get(key) === undefined) return;
     this.buckets.delete(key);
+    this.announce(key, null);
+  }
+
+  /** Calls `listener` with each change made here (not with those that arrive through apply). */
+  onUpdate(listener: (key: string, bucket: Bucket | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Takes another worker's change: its bucket for `key`, or null when it was reset. */
+  apply(key: string, bucket: Bucket | null): void {
+    if (bucket === null) this.buckets.delete(key);
+    else this.buckets.set(key, { count: bucket.count, resetAt: bucket.resetAt });
+  }
+
+  private announce(key: string, bucket: Bucket | null): void {
+    for (const listener of this.listeners) listener(key, bucket && { ...bucket });
   }
 
   get size(): number {

@@ -18,7 +18,7 @@ import { OutageSessionStore } from './lab/outage.js';
 import { CapturedCookies } from './lab/replay.js';
 import { createRestartLauncher } from './lab/restart.js';
 import { ATTACK_SETTING_DEFAULTS, LabSettingsStore } from './lab/settings.js';
-import type { LoginLimits } from './login.js';
+import { createLoginGuard, type LoginGuard, type LoginLimits } from './login.js';
 import { attachRealtime } from './realtime.js';
 import { closeRedis, connectRedis, type LabRedisClient } from './redis.js';
 import { createRedisSessionStore } from './session/redis-store.js';
@@ -38,6 +38,8 @@ export interface LabServer {
   captured: CapturedCookies;
   /** Where the attacker page (server/lab/attacker.ts) listens, once index.ts or a test starts it. */
   attacker: { origin: string | null };
+  /** The login try counters (per account, per address), shared between workers like the settings. */
+  loginLimiters: LoginGuard['limiters'];
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
   const counting = { defaultLatencyMs: config.storeLatencyMs };
   const revocation = createRevocationStores(config.store, db, counting, redis?.sessions);
   const attacker: LabServer['attacker'] = { origin: null };
+  const login = createLoginGuard(options.loginLimits);
   const policy = createCookiePolicy(config.secureCookies);
   const publicOrigin = config.publicUrl ? new URL(config.publicUrl).origin : null;
   const settings = new LabSettingsStore({ latencyMs: config.storeLatencyMs, deserialize: 'session', ...ATTACK_SETTING_DEFAULTS });
@@ -96,7 +99,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     storeKind: config.store,
     publicOrigin,
     clientDir: options.clientDir,
-    loginLimits: options.loginLimits,
+    login,
     worker: options.worker,
     captured,
     attack: {
@@ -115,6 +118,7 @@ export async function createLabServer(config: Config, options: LabServerOptions 
     attacker,
     settings,
     captured,
+    loginLimiters: login.limiters,
     async close() {
       broadcaster.close();
       await io.close(); // also closes the http server

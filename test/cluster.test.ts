@@ -106,6 +106,22 @@ describe('WORKERS=2, STORE=memory (each worker has its own sessions)', () => {
     }
   });
 
+  it('counts failed logins on every worker: the sixth try is 429 whichever worker takes it', async () => {
+    const client = new Client(lab.url);
+    const workers = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      const res = await client.login(i % 2 ? 'session' : 'jwt', 'mallory', `guess-${i}`);
+      expect(res.status).toBe(401);
+      workers.add(workerOf(res));
+    }
+    expect([...workers].sort()).toEqual([1, 2]); // the five tries were split between the workers
+    for (let i = 0; i < 2; i++) {
+      const res = await client.login('session', 'mallory', 'one-more-guess');
+      expect(res.status).toBe(429);
+      expect((await res.json()).error).toMatch(/Too many login tries/);
+    }
+  });
+
   it('PUT /api/lab on one worker applies to this viewer’s next request on the other', async () => {
     const client = new Client(lab.url);
     await client.becomeViewer();
