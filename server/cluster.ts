@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { setupPrimary as setupAdapterPrimary } from '@socket.io/cluster-adapter';
 import { setupMaster as setupStickyPrimary, setupWorker as setupStickyWorker } from '@socket.io/sticky';
 import type { Config } from './config.js';
+import { newInternalToken } from './lab/internal.js';
 import { openDatabase, seedDemoUsers } from './db.js';
 import type { LabServer } from './server.js';
 
@@ -54,6 +55,7 @@ export async function runPrimary(config: Config): Promise<void> {
 
   // Advanced serialization carries Buffers over IPC: sticky forwards the request's first bytes.
   cluster.setupPrimary({ serialization: 'advanced' });
+  const workerEnv = newInternalToken(); // the same on every worker, restarted ones too: see server/lab/internal.ts
   const httpServer = createServer();
   setupStickyPrimary(httpServer, { loadBalancingMethod: 'round-robin' });
   if (config.store !== 'redis') setupAdapterPrimary();
@@ -75,7 +77,7 @@ export async function runPrimary(config: Config): Promise<void> {
     ready.delete(worker.id);
     if (stopping) return;
     console.error(`Worker ${worker.id} stopped (${signal ?? `exit code ${code}`}); starting another.`);
-    setTimeout(() => !stopping && cluster.fork(), RESPAWN_DELAY_MS).unref();
+    setTimeout(() => !stopping && cluster.fork(workerEnv), RESPAWN_DELAY_MS).unref();
   });
   httpServer.on('error', (err: NodeJS.ErrnoException) => {
     console.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is in use: set PORT to another one.` : `Server error: ${err.message}`);
@@ -84,7 +86,7 @@ export async function runPrimary(config: Config): Promise<void> {
     process.exit(1);
   });
 
-  for (let i = 0; i < config.workers; i++) cluster.fork();
+  for (let i = 0; i < config.workers; i++) cluster.fork(workerEnv);
 
   const stop = () => {
     if (stopping) return;
