@@ -14,12 +14,16 @@
 // - The primary relays each viewer's lab settings, the cookie captured for "Replay my old
 //   cookie" and the login try counters, so a PUT /api/lab, a logout or a failed login on one
 //   worker counts on all.
+// - The primary serves the attacker page of the CSRF and XSS scenarios (one for the cluster) and
+//   tells every worker where it is.
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setupPrimary as setupAdapterPrimary } from '@socket.io/cluster-adapter';
 import { setupMaster as setupStickyPrimary, setupWorker as setupStickyWorker } from '@socket.io/sticky';
 import type { Config } from './config.js';
+import { startAttacker } from './lab/attacker.js';
 import { newInternalToken } from './lab/internal.js';
 import { openDatabase, seedDemoUsers } from './db.js';
 import type { LabServer } from './server.js';
@@ -34,6 +38,8 @@ type ShareMessage =
   | { type: 'lab:share'; channel: string; viewerId: string; value: unknown }
   | { type: 'lab:share:hello' }
   | { type: 'lab:share:snapshot'; entries: [string, string, unknown][] };
+
+type AttackerMessage = { type: 'lab:attacker'; origin: string };
 
 type BindMessage = { type: 'lab:sticky:bind'; sid: string } | { type: 'lab:sticky:bound'; sid: string };
 
@@ -63,13 +69,27 @@ export async function runPrimary(config: Config): Promise<void> {
   confirmBindings();
 
   let stopping = false;
+  let attackerOrigin: string | null = null; // the attacker page runs here, once for all workers
   const ready = new Set<number>();
   cluster.on('message', (worker, message: unknown) => {
     if ((message as { type?: unknown } | null)?.type !== 'lab:worker-ready') return;
     ready.add(worker.id);
+    if (attackerOrigin) worker.send({ type: 'lab:attacker', origin: attackerOrigin } satisfies AttackerMessage); // a restarted worker
     if (ready.size === config.workers && !httpServer.listening) {
       httpServer.listen(config.port, config.host, () => {
-        console.log(`Sessions vs JWT lab: http://${config.host}:${config.port} (store: ${config.store}, ${config.workers} workers)`);
+        const { port } = httpServer.address() as AddressInfo;
+        const origin = `http://${config.host}:${port}`;
+        console.log(`Sessions vs JWT lab: ${origin} (store: ${config.store}, ${config.workers} workers)`);
+        startAttacker(origin, config.attackerPort).then(
+          (attacker) => {
+            attackerOrigin = attacker.origin;
+            for (const w of Object.values(cluster.workers ?? {})) {
+              if (w?.isConnected()) w.send({ type: 'lab:attacker', origin: attacker.origin } satisfies AttackerMessage);
+            }
+            console.log(`Attacker page for the CSRF and XSS scenarios: ${attacker.origin}`);
+          },
+          (err: NodeJS.ErrnoException) => console.warn(`The attacker page could not start (${err.code ?? err.message}); set ATTACKER_PORT to a free port.`),
+        );
       });
     }
   });
@@ -109,6 +129,10 @@ export async function runPrimary(config: Config): Promise<void> {
 export function joinCluster(lab: LabServer): void {
   setupStickyWorker(lab.io);
   bindBeforeHandshake(lab.io);
+  process.on('message', (message: unknown) => {
+    const attacker = message as AttackerMessage | null;
+    if (attacker?.type === 'lab:attacker' && typeof attacker.origin === 'string') lab.attacker.origin = attacker.origin;
+  });
   shareViewerState({
     settings: channel(lab.settings),
     captured: channel(lab.captured),

@@ -33,7 +33,8 @@ export async function startCluster(env: Record<string, string> = {}, workers = 2
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the cluster did not start:\n${output}`)), 30_000);
     const check = () => {
-      if (output.includes(`(store: ${env.STORE ?? 'sqlite'}, ${workers} workers)`)) {
+      // up once it listens and has told the workers where the attacker page is
+      if (output.includes(`(store: ${env.STORE ?? 'sqlite'}, ${workers} workers)`) && output.includes('Attacker page for the CSRF and XSS scenarios:')) {
         clearTimeout(timer);
         child.stdout!.off('data', check);
         resolve();

@@ -122,6 +122,22 @@ describe('WORKERS=2, STORE=memory (each worker has its own sessions)', () => {
     }
   });
 
+  it('serves the attacker page once for the cluster, and every worker knows where', async () => {
+    const client = new Client(lab.url);
+    const origins = new Map<number, string | null>();
+    for (let i = 0; i < 6; i++) {
+      const res = await client.get('/api/lab/scenarios');
+      origins.set(workerOf(res), ((await res.json()) as { attackerOrigin: string | null }).attackerOrigin);
+    }
+    expect([...origins.keys()].sort()).toEqual([1, 2]);
+    const [first, second] = [...origins.values()];
+    expect(first).toMatch(/^http:\/\/localhost:\d+$/); // the lab is 127.0.0.1: another site
+    expect(second).toBe(first);
+    const page = await fetch(`${first}/csrf?flow=session&action=logout`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`${lab.url}/api/session/logout`);
+  });
+
   it('PUT /api/lab on one worker applies to this viewer’s next request on the other', async () => {
     const client = new Client(lab.url);
     await client.becomeViewer();
