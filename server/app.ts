@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type session from 'express-session';
-import type { KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { CookiePolicy } from './cookies.js';
 import { HttpError } from './errors.js';
 import { createJwtRouter } from './jwt/routes.js';
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(applyViewerSameSite(deps.settings, deps.policy));
 
   // The API: same-origin writes only, JSON bodies only.
-  app.use('/api', noStore, refuseCrossSiteWrites(deps.publicOrigin, deps.settings), requireJsonBody, express.json({ limit: '8kb', strict: true }));
+  app.use('/api', requestId, noStore, refuseCrossSiteWrites(deps.publicOrigin, deps.settings), requireJsonBody, express.json({ limit: '8kb', strict: true }));
 
   // GET /api/health — liveness, no auth: the benchmark's baseline.
   app.get('/api/health', (_req, res) => {
@@ -156,6 +156,13 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 }
 
 // API answers depend on who is logged in: never cached, never answered 304 from an ETag.
+// Every API answer carries an id, refusals included; on the two flows' routes the tracer replaces
+// it with its trace's id, which the dashboard and Server-Timing know the request by.
+function requestId(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Request-Id', randomUUID());
+  next();
+}
+
 function noStore(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Cache-Control', 'no-store');
   next();

@@ -164,6 +164,20 @@ describe('methods and routes', () => {
     await expectError(await client.get('/api/nope'), 404, /no API route/);
   });
 
+  it('gives every API answer its own X-Request-Id, refusals included', async () => {
+    const answers = [
+      await client.get('/api/health'),
+      await client.get('/api/lab'),
+      await client.get('/api/nope'),
+      await client.get('/api/jwt/login'), // 405
+      await client.post('/api/jwt/login', undefined, { origin: 'https://evil.example' }), // 403
+      await client.get('/api/jwt/me'), // 401, traced
+    ];
+    const ids = answers.map((res) => res.headers.get('x-request-id'));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('answers 431 in JSON to headers over 16 KB, before Express sees the request', async () => {
     const res = await fetch(`${lab.url}/api/jwt/me`, { headers: { cookie: `junk=${'a'.repeat(20_000)}` } });
     await expectError(res, 431, /headers are larger than the server accepts/);
