@@ -2,9 +2,11 @@
 // started again on the same DATA_DIR, keeping or replacing the JWT secret; and the dashboard's
 // one-click version, which starts fresh lab processes on the running lab's data.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../server/config.js';
+import { createRestartLauncher } from '../server/lab/restart.js';
 import type { ScenarioResult } from '../server/protocol.js';
 import { Client, startLab, tempDataDir, type TestLab } from './helpers.js';
 
@@ -88,5 +90,22 @@ describe('POST /api/lab/scenarios/server-restart', () => {
     expect(result.flows.session.verdict).toBe('exposed');
     expect(result.flows.session.summary).toMatch(/STORE=memory/);
     expect(statuses(result, 'jwt')).toEqual([200, 200, 401]);
+  });
+});
+
+describe('the restart scenario’s second server', () => {
+  it('says in one sentence why it could not start (503), instead of hanging', async () => {
+    const config = loadConfig({ DATA_DIR: tempDataDir() });
+    const notADirectory = join(config.dataDir, 'a-file');
+    writeFileSync(notADirectory, '');
+    const launcher = createRestartLauncher({ ...config, dataDir: notADirectory });
+    const failed = await launcher.start().then(
+      () => null,
+      (err: unknown) => err as { status: number; message: string },
+    );
+    expect(failed?.status).toBe(503);
+    expect(failed?.message).toMatch(/^The second server for the restart could not start: The lab could not start: /);
+    expect(failed?.message).not.toMatch(/\n/);
+    rmSync(config.dataDir, { recursive: true, force: true });
   });
 });
