@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Started by another process over an IPC channel (the restart scenario's second server: see
+  // server/lab/restart.ts): stop when that process goes away, even killed, rather than linger.
+  if (!cluster.isWorker && process.env.LAB_STOP_WITH_PARENT === '1') process.once('disconnect', stop);
 
   if (cluster.isWorker) {
     joinCluster(lab); // the primary owns the port and hands this worker its connections

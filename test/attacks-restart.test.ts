@@ -1,6 +1,7 @@
 // Server restart and secret rotation (docs/attacks.md#server-restart): a real lab stopped and
 // started again on the same DATA_DIR, keeping or replacing the JWT secret; and the dashboard's
 // one-click version, which starts fresh lab processes on the running lab's data.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,5 +108,38 @@ describe('the restart scenario’s second server', () => {
     expect(failed?.message).toMatch(/^The second server for the restart could not start: The lab could not start: /);
     expect(failed?.message).not.toMatch(/\n/);
     rmSync(config.dataDir, { recursive: true, force: true });
+  });
+
+  it('stops when the lab that started it is killed outright', async () => {
+    const dataDir = tempDataDir();
+    const parent = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/restart-parent.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        parent.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const url = /second server: (\S+)/.exec(out)?.[1];
+          if (url) resolve(url);
+        });
+        parent.once('exit', (code) => reject(new Error(`the parent exited with ${code}: ${out}`)));
+      });
+      expect((await fetch(`${base}/api/health`)).status).toBe(200);
+      parent.kill('SIGKILL');
+      let answering = true;
+      for (let waited = 0; answering && waited < 10_000; waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+        answering = await fetch(`${base}/api/health`).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(answering).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

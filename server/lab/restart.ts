@@ -59,6 +59,7 @@ export function createRestartLauncher(config: Config): RestartLauncher {
 function labEnv(config: Config, rotateJwtSecret: boolean): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    LAB_STOP_WITH_PARENT: '1', // with the IPC channel below: if this process dies, so does the second server
     PORT: '0',
     HOST: '127.0.0.1',
     WORKERS: '1',
@@ -75,7 +76,7 @@ function labEnv(config: Config, rotateJwtSecret: boolean): NodeJS.ProcessEnv {
 }
 
 async function spawnLab(env: NodeJS.ProcessEnv): Promise<{ base: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
