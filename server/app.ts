@@ -156,8 +156,8 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 }
 
 // API answers depend on who is logged in: never cached, never answered 304 from an ETag.
-// Every API answer carries an id, refusals included; on the two flows' routes the tracer replaces
-// it with its trace's id, which the dashboard and Server-Timing know the request by.
+// Every API answer carries an id, refusals included; on the two flows' routes the tracer takes it
+// as its trace's id, which the dashboard knows the request by.
 function requestId(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('X-Request-Id', randomUUID());
   next();

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { setupPrimary as setupAdapterPrimary } from '@socket.io/cluster-adapter';
 import { setupMaster as setupStickyPrimary, setupWorker as setupStickyWorker } from '@socket.io/sticky';
 import type { Config } from './config.js';
-import { startAttacker } from './lab/attacker.js';
+import { announceAttacker } from './lab/attacker.js';
 import { newInternalToken } from './lab/internal.js';
 import { openDatabase, seedDemoUsers } from './db.js';
 import type { LabServer } from './server.js';
@@ -80,16 +80,13 @@ export async function runPrimary(config: Config): Promise<void> {
         const { port } = httpServer.address() as AddressInfo;
         const origin = `http://${config.host}:${port}`;
         console.log(`Sessions vs JWT lab: ${origin} (store: ${config.store}, ${config.workers} workers)`);
-        startAttacker(origin, config.attackerPort).then(
-          (attacker) => {
-            attackerOrigin = attacker.origin;
-            for (const w of Object.values(cluster.workers ?? {})) {
-              if (w?.isConnected()) w.send({ type: 'lab:attacker', origin: attacker.origin } satisfies AttackerMessage);
-            }
-            console.log(`Attacker page for the CSRF and XSS scenarios: ${attacker.origin}`);
-          },
-          (err: NodeJS.ErrnoException) => console.warn(`The attacker page could not start (${err.code ?? err.message}); set ATTACKER_PORT to a free port.`),
-        );
+        void announceAttacker(origin, config.attackerPort).then((attacker) => {
+          attackerOrigin = attacker;
+          if (!attacker) return;
+          for (const w of Object.values(cluster.workers ?? {})) {
+            if (w?.isConnected()) w.send({ type: 'lab:attacker', origin: attacker } satisfies AttackerMessage);
+          }
+        });
       });
     }
   });

@@ -4,7 +4,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { joinCluster, runPrimary, workerId } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startAttacker } from './lab/attacker.js';
+import { announceAttacker } from './lab/attacker.js';
 import { createLabServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -52,13 +52,7 @@ async function main(): Promise<void> {
     const { port } = lab.httpServer.address() as AddressInfo; // PORT=0: the one the system picked
     console.log(`Sessions vs JWT lab: http://${config.host}:${port} (store: ${config.store})`);
     // The CSRF and XSS scenarios' second site (docs/attacks.md#csrf); the lab runs fine without it.
-    startAttacker(`http://${config.host}:${port}`, config.attackerPort).then(
-      (attacker) => {
-        lab.attacker.origin = attacker.origin;
-        console.log(`Attacker page for the CSRF and XSS scenarios: ${attacker.origin}`);
-      },
-      (err: NodeJS.ErrnoException) => console.warn(`The attacker page could not start (${err.code ?? err.message}); set ATTACKER_PORT to a free port.`),
-    );
+    void announceAttacker(`http://${config.host}:${port}`, config.attackerPort).then((origin) => (lab.attacker.origin = origin));
   });
 }
 

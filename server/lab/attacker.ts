@@ -111,6 +111,23 @@ function decodePayload(token: string): Record<string, unknown> | null {
   }
 }
 
+/**
+ * Starts the attacker page next to a lab that has just started listening, and says where it is (or
+ * why not): the lab runs fine without it. Resolves to its origin, or null.
+ */
+export function announceAttacker(labOrigin: string, port: number): Promise<string | null> {
+  return startAttacker(labOrigin, port).then(
+    (attacker) => {
+      console.log(`Attacker page for the CSRF and XSS scenarios: ${attacker.origin}`);
+      return attacker.origin;
+    },
+    (err: NodeJS.ErrnoException) => {
+      console.warn(`The attacker page could not start (${err.code ?? err.message}); set ATTACKER_PORT to a free port.`);
+      return null;
+    },
+  );
+}
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 

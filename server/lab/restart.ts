@@ -9,47 +9,43 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
 
-export interface RestartedServer {
-  /** e.g. http://127.0.0.1:41234 */
-  base: string;
+/** Two fresh lab processes on this lab's data, each at its base URL (e.g. http://127.0.0.1:41234). */
+export interface RestartedServers {
+  /** the same secrets as this lab: a plain restart */
+  sameSecrets: string;
+  /** a new JWT_SECRET: a restart that rotates the JWT secret */
+  newJwtSecret: string;
   stop(): Promise<void>;
 }
 
 export interface RestartLauncher {
-  /** A fresh lab process on this lab's data; `rotateJwtSecret` gives it a new JWT_SECRET instead of this lab's. */
-  start(options?: { rotateJwtSecret?: boolean }): Promise<RestartedServer>;
+  /** Starts both; 409 while another viewer's pair is running, 503 (with the reason) if one cannot start. */
+  start(): Promise<RestartedServers>;
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../index.ts', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
-const MAX_RUNNING = 2; // one scenario's pair; another viewer's click waits for its turn with a 409
 
 export function createRestartLauncher(config: Config): RestartLauncher {
-  let running = 0;
+  let busy = false; // one pair at a time: each is two whole labs
   return {
-    async start({ rotateJwtSecret = false } = {}) {
-      if (running >= MAX_RUNNING) {
-        throw new HttpError(409, 'Another viewer is watching a restart right now; try again in a few seconds.');
+    async start() {
+      if (busy) throw new HttpError(409, 'Another viewer is watching a restart right now; try again in a few seconds.');
+      busy = true;
+      const started = await Promise.allSettled([spawnLab(labEnv(config, false)), spawnLab(labEnv(config, true))]);
+      const stop = async () => {
+        await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+        busy = false;
+      };
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) {
+        await stop();
+        throw failed.reason;
       }
-      running++;
-      try {
-        const server = await spawnLab(labEnv(config, rotateJwtSecret));
-        let stopped = false;
-        return {
-          base: server.base,
-          async stop() {
-            if (stopped) return;
-            stopped = true;
-            await server.stop();
-            running--;
-          },
-        };
-      } catch (err) {
-        running--;
-        throw err;
-      }
+      const [same, rotated] = started.map((s) => (s as PromiseFulfilledResult<{ base: string }>).value.base);
+      return { sameSecrets: same!, newJwtSecret: rotated!, stop };
     },
   };
 }

@@ -505,29 +505,22 @@ async function serverRestart(ctx: RunContext): Promise<Outcomes> {
   }
   const session = ctx.jar();
   await session.login('session');
-  const token = ctx.jar();
-  await token.login('jwt');
-  const before = ctx.log;
-  ctx.log = [];
-  const started = await Promise.allSettled([launcher.start(), launcher.start({ rotateJwtSecret: true })]);
+  const servers = await launcher.start();
   try {
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [restarted, rotated] = started.map((s) => (s as PromiseFulfilledResult<{ base: string }>).value);
     const ask = async (jar: Jar, flow: Flow) => [
-      await jar.send('Who am I? — on the restarted server (same data, same secrets)', 'GET', `/api/${flow}/me`, { base: restarted.base }),
-      await jar.send('Who am I? — on a server restarted with a new JWT secret', 'GET', `/api/${flow}/me`, { base: rotated.base }),
+      await jar.send('Who am I? — on the restarted server (same data, same secrets)', 'GET', `/api/${flow}/me`, { base: servers.sameSecrets }),
+      await jar.send('Who am I? — on a server restarted with a new JWT secret', 'GET', `/api/${flow}/me`, { base: servers.newJwtSecret }),
     ];
-    const out = {} as Outcomes;
-    ctx.log = before.filter((r) => r.path.startsWith('/api/session'));
     const [s1, s2] = await ask(session, 'session');
+    const out = {} as Outcomes;
     out.session = ctx.outcome(
       s1.status === 200 ? 'protected' : 'exposed',
       s1.status === 200
         ? `Survived the restart (200): the session lives in the store (SQLite or Redis), not in the process, and the new process found it. The new JWT secret changed nothing here (${s2.status}).`
         : `Lost in the restart (${s1.status}): the session lived in the old process's memory (STORE=memory), so every session user is logged out.`,
     );
-    ctx.log = before.filter((r) => r.path.startsWith('/api/jwt'));
+    const token = ctx.jar();
+    await token.login('jwt');
     const [j1, j2] = await ask(token, 'jwt');
     out.jwt = ctx.outcome(
       j1.status === 200 && j2.status === 401 ? 'protected' : 'exposed',
@@ -535,7 +528,7 @@ async function serverRestart(ctx: RunContext): Promise<Outcomes> {
     );
     return out;
   } finally {
-    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    await servers.stop();
   }
 }
 

@@ -32,7 +32,6 @@ export function emptyLookupCounts(): LookupCounts {
 }
 
 export class Trace {
-  readonly requestId = randomUUID();
   readonly steps: TraceStep[] = [];
   readonly lookups = emptyLookupCounts();
   private readonly startedAt = performance.now();
@@ -51,6 +50,7 @@ export class Trace {
     readonly viewerId: string | null,
     readonly settings: LabSettings,
     private readonly sink: TraceSink | null,
+    readonly requestId: string = randomUUID(),
   ) {}
 
   /** Milliseconds since the request began (high-resolution clock). */
@@ -163,8 +163,10 @@ export interface TracerOptions {
  */
 export function traceRequests({ flow, sink, settingsFor, worker }: TracerOptions): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const trace = new Trace(flow, req.viewerId, settingsFor(req.viewerId), sink);
-    res.setHeader('X-Request-Id', trace.requestId);
+    // the id every /api answer already carries (server/app.ts) becomes the trace's
+    const id = res.getHeader('X-Request-Id');
+    const trace = new Trace(flow, req.viewerId, settingsFor(req.viewerId), sink, typeof id === 'string' ? id : undefined);
+    if (id === undefined) res.setHeader('X-Request-Id', trace.requestId);
     hookHeaders(res, trace);
     res.once('finish', () => trace.finish(req.method, req.originalUrl.split('?')[0] ?? '', res.statusCode, worker));
     storage.run(trace, next);
